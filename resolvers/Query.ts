@@ -1,0 +1,68 @@
+import type { QueryResolvers } from '../src/generated/resolverTypes.js';
+import { checkRange, parseId, BadUserInputError, NotFoundError, UnauthenticatedError } from '../src/errors.js';
+import { allGenres, popularMovieIds, topMovieIdsByGenre } from '../src/db/sources/movies.js';
+import { allSectors, jobIds } from '../src/db/sources/jobs.js';
+import { matchingStats } from '../src/db/sources/stats.js';
+import { invalidCoordinates, travelTime } from '../src/engine/geo.js';
+import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/services/matches.js';
+import { recommendationsFor } from './User.js';
+import { present } from './load.js';
+
+/** Lists cap at 100 rows: the limit clients may ask for, and what cost limits (issue 5) price. */
+const MAX_LIST = 100;
+
+export const Query: QueryResolvers = {
+  movie: (_, { id }, ctx) => ctx.loaders.movie.load(parseId(id, 'id')),
+  movies: async (_, { ids }, ctx) => {
+    if (ids.length > MAX_LIST) throw new BadUserInputError(`ids may hold at most ${MAX_LIST} ids; got ${ids.length}`, 'ids');
+    const rows = await ctx.loaders.movie.loadMany(ids.map((id) => parseId(id, 'ids')));
+    return rows.map((row) => {
+      if (row instanceof Error) throw row;
+      return row ?? null;
+    });
+  },
+  genres: (_, __, ctx) => allGenres(ctx.services.db),
+  popularMovies: async (_, { limit }, ctx) => {
+    const ids = await popularMovieIds(ctx.services.db, checkRange(limit, 'limit', 1, MAX_LIST));
+    return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
+  },
+  topMoviesByGenre: async (_, { genre, limit }, ctx) => {
+    const byGenre = await topMovieIdsByGenre(ctx.services.db, [genre], checkRange(limit, 'limit', 1, MAX_LIST));
+    return present(await ctx.loaders.movie.loadMany(byGenre.get(genre)!.map((m) => m.movieId)));
+  },
+  user: (_, { id }, ctx) => ctx.loaders.user.load(parseId(id, 'id')),
+  recommendations: async (_, { userId, n, strategy }, ctx) => {
+    const id = parseId(userId, 'userId');
+    if (!(await ctx.loaders.user.load(id))) throw new NotFoundError('User', id);
+    return recommendationsFor(ctx, id, n, strategy);
+  },
+  me: async (_, __, ctx) => {
+    if (ctx.caller.kind === 'anonymous') throw new UnauthenticatedError(`me needs a caller: ${ctx.caller.reason}`);
+    const user = await ctx.loaders.user.load(ctx.caller.userId);
+    if (!user) throw new UnauthenticatedError(`the token names user ${ctx.caller.userId}, who does not exist`);
+    return user;
+  },
+
+  sectors: (_, __, ctx) => allSectors(ctx.services.db),
+  candidate: (_, { id }, ctx) => ctx.loaders.candidate.load(parseId(id, 'id')),
+  job: (_, { id }, ctx) => ctx.loaders.job.load(parseId(id, 'id')),
+  jobs: async (_, { sector, limit }, ctx) => {
+    const ids = await jobIds(ctx.services.db, sector ?? null, checkRange(limit, 'limit', 1, MAX_LIST));
+    return present(await ctx.loaders.job.loadMany(ids));
+  },
+  match: (_, { candidateId, jobId, algorithm }, ctx) =>
+    matchPair(ctx, parseId(candidateId, 'candidateId'), parseId(jobId, 'jobId'), algorithm),
+  topMatches: (_, { candidateId, limit, algorithm }, ctx) =>
+    topJobsForCandidate(ctx, parseId(candidateId, 'candidateId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
+  topCandidates: (_, { jobId, limit, algorithm }, ctx) =>
+    topCandidatesForJob(ctx, parseId(jobId, 'jobId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
+  travelTime: (_, { from, to }) => {
+    for (const [name, point] of [['from', from], ['to', to]] as const) {
+      const problem = invalidCoordinates(point);
+      if (problem) throw new BadUserInputError(`${name}.${problem}`, name);
+    }
+    return travelTime(from, to);
+  },
+  matchingStats: (_, { sector, hours }, ctx) => matchingStats(ctx.services.db, sector ?? null, checkRange(hours, 'hours', 1, 720)),
+  algorithmWeights: (_, { algorithm }, ctx) => ctx.loaders.algorithmWeights.load(algorithm),
+};

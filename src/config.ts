@@ -1,0 +1,102 @@
+/**
+ * The environment, read once into a typed Config. Nothing else reads process.env.
+ * Every problem is listed together, so a bad deployment fails at start with one message.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The documented development secret: `me` works out of the box, and production refuses it. */
+export const DEVELOPMENT_JWT_SECRET = 'strata-development-secret-do-not-deploy';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number };
+  /** `url` unset means an embedded Postgres in `embedded.dataDir`. */
+  database: {
+    url: string | undefined;
+    embedded: { dataDir: string; port: number };
+    poolMax: number;
+    connectTimeoutMs: number;
+    queryTimeoutMs: number;
+  };
+  /** Not used until the cache tiers land; listed so start-up can say it was ignored. */
+  redis: { url: string | undefined; clusterNodes: string | undefined };
+  auth: { jwtSecret: string };
+  seed: { scale: number };
+  log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `env` (default: process.env); throws ConfigError listing every problem found. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}; got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const number = (name: string, fallback: number, min: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= min) {
+      problems.push(`${name} must be a number above ${min}; got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const nodeEnv = env.NODE_ENV ?? 'development';
+  if (!['development', 'production', 'test'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, production or test; got "${nodeEnv}"`);
+  }
+  const jwtSecret = env.JWT_SECRET || DEVELOPMENT_JWT_SECRET;
+  if (nodeEnv === 'production' && jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    problems.push('JWT_SECRET must be set in production: the development default is public (see README)');
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info');
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be debug, info, warn, error or silent; got "${logLevel}"`);
+  }
+
+  const config: Config = {
+    env: nodeEnv as Config['env'],
+    http: { host: env.HOST || '0.0.0.0', port: int('PORT', 4000, 0, 65535) },
+    database: {
+      url: databaseUrl,
+      embedded: {
+        dataDir: path.resolve(projectRoot, env.EMBEDDED_PG_DIR || '.data/postgres'),
+        port: int('EMBEDDED_PG_PORT', 54329, 1, 65535),
+      },
+      poolMax: int('PG_POOL_MAX', 10, 1, 1000),
+      connectTimeoutMs: int('PG_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
+      queryTimeoutMs: int('PG_QUERY_TIMEOUT_MS', 30_000, 1, 3_600_000),
+    },
+    redis: { url: env.REDIS_URL || undefined, clusterNodes: env.REDIS_CLUSTER_NODES || undefined },
+    auth: { jwtSecret },
+    seed: { scale: number('SEED_SCALE', 1, 0) },
+    log: { level: logLevel as Config['log']['level'] },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** A bad environment: `problems` holds one line per variable to fix. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Strata cannot start; fix the environment:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}

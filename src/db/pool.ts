@@ -1,0 +1,56 @@
+/**
+ * The Postgres pool (L3). pg.Pool waits forever for a connection and for a frozen server
+ * by default, and an idle client's `error` event crashes the process without a listener:
+ * all three are bounded or handled here.
+ */
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { logger } from '../log.js';
+
+const log = logger('db.pool');
+
+// Postgres numeric (ratings) and bigint (counts) arrive as strings by default; every value
+// the gateway reads fits a double.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type Db = pg.Pool;
+
+/** A pool on `url`, with the connection and query timeouts of `config.database`. */
+export function createPool(url: string, config: Config['database']): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.poolMax,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    query_timeout: config.queryTimeoutMs,
+    application_name: 'strata',
+  });
+  pool.on('error', (err) => log.warn('idle Postgres client failed; the pool will replace it', { err }));
+  return pool;
+}
+
+/** Runs `work` in one transaction on one client; rolls back if it throws. */
+export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The address of `url` without its password, for logs and start-up lines. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
+}

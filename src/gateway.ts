@@ -1,0 +1,111 @@
+/**
+ * One gateway instance, assembled: schema, services, Apollo, HTTP and WebSocket on one port.
+ * `main.ts` starts it for `npm start`; tests start it in-process on a free port.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Config } from './config.js';
+import type { Db } from './db/pool.js';
+import { identifyCaller } from './auth/jwt.js';
+import { createLoaders } from './loaders/index.js';
+import { InvalidationFeed } from './invalidation/feed.js';
+import { Matcher } from './services/matcher.js';
+import { MatchHistory } from './services/matchHistory.js';
+import { Recommender } from './services/recommender.js';
+import { createMetrics } from './metrics.js';
+import { buildSchema } from './server/schema.js';
+import { createApollo } from './server/apollo.js';
+import { createHttpHandler } from './server/http.js';
+import type { Context, Services } from './server/context.js';
+
+export interface Gateway {
+  /** http://host:port/graphql */
+  url: string;
+  port: number;
+  services: Services;
+  httpServer: Server;
+  /** Stops accepting, drains requests and subscriptions, flushes the match history. Leaves the pool open. */
+  stop(): Promise<void>;
+}
+
+/** Builds and starts a gateway on `config.http` over `db`. */
+export async function startGateway(config: Config, db: Db): Promise<Gateway> {
+  const schema = buildSchema();
+  const services: Services = {
+    db,
+    matcher: new Matcher(db),
+    matchHistory: new MatchHistory(db),
+    recommender: new Recommender(db),
+    feed: new InvalidationFeed(),
+    jwtSecret: config.auth.jwtSecret,
+  };
+  const contextFor = async (request: { requestId: string; authorization: string | undefined }): Promise<Context> => ({
+    requestId: request.requestId,
+    caller: await identifyCaller(request.authorization, services.jwtSecret),
+    loaders: createLoaders(db),
+    services,
+  });
+
+  const metrics = createMetrics(db);
+  const httpServer = createServer();
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const subscriptions = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: ({ connectionParams, extra }) =>
+        contextFor({
+          requestId: crypto.randomUUID(),
+          // Browsers cannot set headers on a WebSocket: the token may come in connectionParams.
+          authorization: stringOrUndefined(connectionParams?.Authorization ?? connectionParams?.authorization) ??
+            extra.request.headers.authorization,
+        }),
+    },
+    wsServer,
+  );
+  const apollo = createApollo({ schema, config, metrics, httpServer, stopSubscriptions: async () => { await subscriptions.dispose(); } });
+  await apollo.start();
+  httpServer.on(
+    'request',
+    createHttpHandler({
+      apollo,
+      metrics,
+      context: contextFor,
+      readiness: async () => {
+        const started = Date.now();
+        try {
+          await db.query('SELECT 1');
+          return { ready: true, dependencies: { postgres: { state: 'up', latencyMs: Date.now() - started }, redis: redisState(config) } };
+        } catch (err) {
+          return { ready: false, dependencies: { postgres: { state: 'down', error: (err as Error).message }, redis: redisState(config) } };
+        }
+      },
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.http.port, config.http.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    services,
+    httpServer,
+    async stop() {
+      await apollo.stop();
+      await services.matchHistory.flush();
+    },
+  };
+}
+
+function redisState(config: Config): { state: string } {
+  // The L2 tier is not built yet (issue 3): say so rather than claim a connection.
+  return { state: config.redis.url || config.redis.clusterNodes ? 'configured, not used yet (L1 only)' : 'not configured (L1 only)' };
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm start`: config → database (DATABASE_URL, or an embedded Postgres) → migrate → seed if
+ * empty → serve. Prints the URL and what it connected to; stops cleanly on SIGINT/SIGTERM.
+ */
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
+import { openDatabase } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { isEmpty, seedDatabase } from './db/seed/seedDatabase.js';
+import { startGateway } from './gateway.js';
+import { logger, setLogLevel } from './log.js';
+
+const log = logger('main');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  setLogLevel(config.log.level);
+  const database = await openDatabase(config);
+  log.info('connected', { database: database.description });
+  await migrate(database.db);
+  if (await isEmpty(database.db)) {
+    log.info('the database is empty; seeding it (first start only)', { scale: config.seed.scale });
+    await seedDatabase(database.db, { scale: config.seed.scale });
+  }
+  const gateway = await startGateway(config, database.db);
+  if (config.auth.jwtSecret === DEVELOPMENT_JWT_SECRET) {
+    log.warn('JWT_SECRET is the development default; set your own before exposing this gateway');
+  }
+  process.stdout.write(
+    `\nStrata is serving ${gateway.url} (sandbox: open it in a browser)\n` +
+      `  database: ${database.description}\n` +
+      `  cache:    ${config.redis.url || config.redis.clusterNodes ? 'REDIS_URL is set but L2 is not built yet; ' : ''}no cache tiers yet (issue 3)\n` +
+      `  also:     /health  /ready  /metrics, subscriptions over WebSocket at the same URL\n\n`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    await gateway.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('Strata failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+/**
+ * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
+ * (it computes each response's Cache-Control), then the no-store fallback that reads it,
+ * then observation, the sandbox page, and the drains that stop the server cleanly.
+ */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import type { Server } from 'node:http';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { Context } from './context.js';
+import { noStorePlugin } from './plugins/noStore.js';
+import { observePlugin } from './plugins/observe.js';
+import { sandboxLandingPage } from './plugins/sandbox.js';
+
+export function createApollo(options: {
+  schema: GraphQLSchema;
+  config: Config;
+  metrics: Metrics;
+  httpServer: Server;
+  /** Stops the WebSocket server; called when Apollo drains. */
+  stopSubscriptions: () => Promise<void>;
+}): ApolloServer<Context> {
+  const { schema, config, metrics, httpServer, stopSubscriptions } = options;
+  return new ApolloServer<Context>({
+    schema,
+    // Stack traces only outside production; the request id in the response ties an error to its log line.
+    includeStacktraceInErrorResponses: config.env !== 'production',
+    introspection: config.env !== 'production',
+    csrfPrevention: true,
+    plugins: [
+      // The default maxAge of 0 means a field without a hint makes the response uncacheable.
+      ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
+      noStorePlugin(),
+      observePlugin(metrics),
+      sandboxLandingPage(),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      { async serverWillStart() { return { drainServer: stopSubscriptions }; } },
+    ],
+  });
+}

@@ -1,0 +1,25 @@
+/** The per-request context resolvers receive: who calls, the request's loaders, the shared services. */
+import type { Caller } from '../auth/jwt.js';
+import type { Db } from '../db/pool.js';
+import type { Loaders } from '../loaders/index.js';
+import type { InvalidationFeed } from '../invalidation/feed.js';
+import type { Matcher } from '../services/matcher.js';
+import type { MatchHistory } from '../services/matchHistory.js';
+import type { Recommender } from '../services/recommender.js';
+
+/** Long-lived parts shared by every request of one gateway instance. */
+export interface Services {
+  db: Db;
+  matcher: Matcher;
+  matchHistory: MatchHistory;
+  recommender: Recommender;
+  feed: InvalidationFeed;
+  jwtSecret: string;
+}
+
+export interface Context {
+  requestId: string;
+  caller: Caller;
+  loaders: Loaders;
+  services: Services;
+}

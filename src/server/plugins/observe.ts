@@ -1,0 +1,41 @@
+/** Counts operations and errors into the metrics, and logs errors that were not the client's fault. */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Metrics } from '../../metrics.js';
+import type { Context } from '../context.js';
+import { logger } from '../../log.js';
+
+const log = logger('server');
+/** Codes that mean the client sent something wrong: expected, not logged as failures. */
+const CLIENT_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
+
+export function observePlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      let failed = false;
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          failed = true;
+          for (const error of errors) {
+            const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            metrics.errors.inc({ code });
+            if (!CLIENT_CODES.has(code)) {
+              log.error('operation failed', {
+                requestId: contextValue.requestId,
+                operation: operationName ?? null,
+                code,
+                message: error.message,
+                cause: error.originalError?.message,
+              });
+            }
+          }
+        },
+        async willSendResponse({ operation }) {
+          const type = operation?.operation ?? 'unknown';
+          metrics.requests.inc({ type, outcome: failed ? 'error' : 'ok' });
+          metrics.duration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The executable schema: the SDL files of schema/ with the resolvers of resolvers/. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { projectRoot } from '../config.js';
+import { resolvers } from '../../resolvers/index.js';
+
+export const schemaDir = path.join(projectRoot, 'schema');
+
+/** The SDL files, base.graphql first (it declares the root types the others extend). */
+export function readTypeDefs(): string[] {
+  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.graphql'));
+  files.sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
+  return files.map((f) => readFileSync(path.join(schemaDir, f), 'utf8'));
+}
+
+export function buildSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers: resolvers as never });
+}

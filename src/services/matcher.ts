@@ -1,0 +1,71 @@
+/**
+ * Ranks jobs for candidates and candidates for jobs over a MatchingIndex kept in step with
+ * Postgres: before each ranking it reads the rows whose updated_at moved since its last
+ * read (one indexed statement, usually empty), so an update — through the gateway or
+ * straight into the table — is ranked from the next call on.
+ */
+import { MatchingIndex, type RankedMatch } from '../engine/ranking.js';
+import type { CandidateProfile, JobProfile, MatchWeights } from '../engine/matching.js';
+import { profilesChangedSince } from '../db/sources/jobs.js';
+import type { Db } from '../db/pool.js';
+import type { CandidateRow, JobRow } from '../db/rows.js';
+import { logger } from '../log.js';
+
+const log = logger('services.matcher');
+/**
+ * How far back each read reaches before the last one. updated_at is stamped when a
+ * transaction writes, not when it commits, so a transaction that commits after our read
+ * may carry an earlier stamp; re-reading a few seconds heals that, and upserts are idempotent.
+ */
+const COMMIT_LAG_MS = 5000;
+
+export class Matcher {
+  private readonly index = new MatchingIndex();
+  private readFrom: Date | null = null;
+  private syncing: Promise<void> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  /** The `limit` jobs that fit `candidate` best, best first. */
+  async topJobsFor(candidate: CandidateRow, weights: MatchWeights, limit: number): Promise<RankedMatch[]> {
+    await this.sync();
+    return this.index.topJobsFor(candidateProfile(candidate), weights, limit);
+  }
+
+  /** The `limit` candidates that fit `job` best, best first. */
+  async topCandidatesFor(job: JobRow, weights: MatchWeights, limit: number): Promise<RankedMatch[]> {
+    await this.sync();
+    return this.index.topCandidatesFor(jobProfile(job), weights, limit);
+  }
+
+  /** Brings the index up to date; concurrent callers share one read. */
+  private sync(): Promise<void> {
+    this.syncing ??= this.readChanges().finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async readChanges(): Promise<void> {
+    const first = this.readFrom === null;
+    const { jobs, candidates, serverTime } = await profilesChangedSince(this.db, this.readFrom);
+    for (const job of jobs) this.index.upsertJob(job.id, jobProfile(job));
+    for (const candidate of candidates) this.index.upsertCandidate(candidate.id, candidateProfile(candidate));
+    this.readFrom = new Date(new Date(serverTime).getTime() - COMMIT_LAG_MS);
+    if (first) log.info('matching index loaded', { jobs: this.index.jobCount, candidates: this.index.candidateCount });
+  }
+}
+
+export function candidateProfile(row: CandidateRow): CandidateProfile {
+  return { skills: row.skills, yearsExperience: row.years_experience, salaryExpectation: row.salary_expectation, lat: row.lat, lng: row.lng };
+}
+
+export function jobProfile(row: JobRow): JobProfile {
+  return {
+    requiredSkills: row.required_skills,
+    minYearsExperience: row.min_years_experience,
+    salaryMin: row.salary_min,
+    salaryMax: row.salary_max,
+    remote: row.remote,
+    lat: row.lat,
+    lng: row.lng,
+  };
+}

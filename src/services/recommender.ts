@@ -1,0 +1,96 @@
+/**
+ * Recommendations per strategy. COLLABORATIVE ranks with a RatingModel built from all
+ * ratings when first needed (a snapshot, as a trained model is); the user's own ratings are
+ * read fresh on every call, so what they just rated is never recommended back.
+ */
+import { recommendCollaborative } from '../engine/recommend/collaborative.js';
+import { recommendByGenre } from '../engine/recommend/genre.js';
+import { recommendPopular } from '../engine/recommend/popular.js';
+import { RatingModel } from '../engine/recommend/ratingModel.js';
+import type { ScoredMovie } from '../engine/recommend/types.js';
+import type { Db } from '../db/pool.js';
+import { popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
+import { allRatings, ratingsOfUser } from '../db/sources/users.js';
+import type { MovieRow, RecommendationResult, UserProfileRow } from '../db/rows.js';
+import { logger } from '../log.js';
+
+const log = logger('services.recommender');
+
+export type RecommendationStrategy = 'COLLABORATIVE' | 'POPULAR' | 'GENRE';
+
+/** What the recommender needs of the request: batched movie and profile lookups. */
+export interface RecommendationLookups {
+  movie(id: number): Promise<MovieRow | undefined>;
+  profile(userId: number): Promise<UserProfileRow>;
+}
+
+export class Recommender {
+  private model: Promise<RatingModel> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  /** The user's top `n` by `strategy`, each with its reason in words. */
+  async recommend(
+    userId: number,
+    n: number,
+    strategy: RecommendationStrategy,
+    lookups: RecommendationLookups,
+  ): Promise<RecommendationResult[]> {
+    const history = await ratingsOfUser(this.db, userId);
+    let picked: ScoredMovie[];
+    if (strategy === 'COLLABORATIVE') {
+      picked = recommendCollaborative(await this.ratingModel(), history, n);
+      // A user who liked nothing yet has no neighbours to draw on: fall back to what is popular.
+      if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);
+    } else if (strategy === 'POPULAR') {
+      picked = await this.popular(history, n);
+    } else {
+      const { favorite_genres: genres } = await lookups.profile(userId);
+      const lists = await topMovieIdsByGenre(this.db, genres, n + history.length);
+      picked = recommendByGenre(genres.map((genre) => ({ genre, movies: lists.get(genre) ?? [] })), history, n);
+      if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);
+    }
+    return Promise.all(picked.map(async (m) => ({ ...m, reason: await reasonFor(m, lookups) })));
+  }
+
+  /** Drops the collaborative model; the next call rebuilds it from the ratings table. */
+  invalidateModel(): void {
+    this.model = null;
+  }
+
+  private async popular(history: Array<{ movieId: number }>, n: number): Promise<ScoredMovie[]> {
+    return recommendPopular(await popularMovieIds(this.db, n + history.length), history.map((h) => ({ ...h, rating: 0 })), n);
+  }
+
+  private ratingModel(): Promise<RatingModel> {
+    this.model ??= (async () => {
+      const started = Date.now();
+      const model = new RatingModel(await allRatings(this.db));
+      log.info('collaborative model built', { ratings: model.size, ms: Date.now() - started });
+      return model;
+    })().catch((err) => {
+      this.model = null; // a failed build is not kept: the next call tries again
+      throw err;
+    });
+    return this.model;
+  }
+}
+
+function fillFrom(picked: ScoredMovie[], more: ScoredMovie[], n: number): ScoredMovie[] {
+  const seen = new Set(picked.map((m) => m.movieId));
+  return [...picked, ...more.filter((m) => !seen.has(m.movieId))].slice(0, n);
+}
+
+async function reasonFor(movie: ScoredMovie, lookups: RecommendationLookups): Promise<string> {
+  const because = movie.because;
+  switch (because.kind) {
+    case 'similarTo': {
+      const source = await lookups.movie(because.movieId);
+      return `Because you rated "${source?.title ?? `movie ${because.movieId}`}" highly`;
+    }
+    case 'popular':
+      return `Among the most rated movies (${because.ratingCount} ratings)`;
+    case 'genre':
+      return `Top rated in ${because.genre}, one of your favourite genres (${because.avgRating.toFixed(1)} average)`;
+  }
+}
