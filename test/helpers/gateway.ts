@@ -1,0 +1,64 @@
+/**
+ * A real gateway for a test: its own seeded database, started in-process on a free port,
+ * with helpers to send GraphQL over HTTP. `stop()` shuts both down.
+ */
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { signToken } from '../../src/auth/jwt.js';
+import { createTestDatabase, type TestDatabase } from './testDb.js';
+
+export const TEST_JWT_SECRET = 'test-secret-for-strata-tests';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }> };
+}
+
+export interface TestGateway {
+  database: TestDatabase;
+  gateway: Gateway;
+  url: string;
+  /** POSTs an operation; `userId` signs a bearer token for that user. */
+  post<T = any>(query: string, variables?: Record<string, unknown>, options?: { userId?: number; operationName?: string; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a gateway over a new database seeded at `scale` (default 0.05). */
+export async function startTestGateway(options: { scale?: number } = {}): Promise<TestGateway> {
+  const database = await createTestDatabase({ scale: options.scale ?? 0.05 });
+  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET });
+  const gateway = await startGateway(config, database.db);
+  return {
+    database,
+    gateway,
+    url: gateway.url,
+    async post(query, variables, opts = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      if (opts.userId !== undefined) headers.authorization = `Bearer ${await signToken(opts.userId, TEST_JWT_SECRET)}`;
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables, operationName: opts.operationName }),
+      });
+      return { status: res.status, headers: res.headers, body: await res.json() };
+    },
+    async stop() {
+      await gateway.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** The data of a response that must have no errors; fails with the errors otherwise. */
+export function dataOf<T>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length) {
+    throw new Error(`expected no errors, got ${JSON.stringify(response.body.errors, null, 2)}`);
+  }
+  return response.body.data as T;
+}
+
+/** The extensions.code of each error of a response. */
+export function codesOf(response: GraphQLResponse): string[] {
+  return (response.body.errors ?? []).map((e) => String(e.extensions?.code));
+}

@@ -1,0 +1,41 @@
+/**
+ * Records the SQL statements a real pool runs (the pool still runs them): a tap on
+ * `pool.query`, for tests that count statements per request.
+ */
+import type { Db } from '../../src/db/pool.js';
+
+export interface StatementTap {
+  statements: string[];
+  /** Statements of the form `… FROM <table> … = ANY(…)`: the loaders' batches, per table. */
+  batchesByTable(): Record<string, number>;
+  reset(): void;
+  remove(): void;
+}
+
+export function tapStatements(db: Db): StatementTap {
+  const statements: string[] = [];
+  const original = db.query.bind(db);
+  (db as { query: unknown }).query = (...args: unknown[]) => {
+    const first = args[0];
+    statements.push(typeof first === 'string' ? first : String((first as { text?: string })?.text));
+    return (original as (...a: unknown[]) => unknown)(...args);
+  };
+  return {
+    statements,
+    batchesByTable() {
+      const counts: Record<string, number> = {};
+      for (const sql of statements) {
+        if (!/= ANY\(/.test(sql)) continue;
+        const table = /FROM\s+(\w+)/i.exec(sql)?.[1] ?? 'unknown';
+        counts[table] = (counts[table] ?? 0) + 1;
+      }
+      return counts;
+    },
+    reset() {
+      statements.length = 0;
+    },
+    remove() {
+      (db as { query: unknown }).query = original;
+    },
+  };
+}

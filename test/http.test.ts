@@ -1,0 +1,117 @@
+/** The HTTP surface: Cache-Control from @cacheControl, caller identity, errors before GraphQL, and the side routes. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import { startTestGateway, codesOf, dataOf, TEST_JWT_SECRET, type TestGateway } from './helpers/gateway.js';
+
+let gw: TestGateway;
+before(async () => {
+  gw = await startTestGateway();
+});
+after(async () => {
+  await gw.stop();
+});
+
+describe('Cache-Control follows the schema hints', () => {
+  test('a movie is public for 24 hours', async () => {
+    const res = await gw.post('{ movie(id: "1") { id title } }');
+    assert.equal(res.headers.get('cache-control'), 'max-age=86400, public');
+  });
+  test('the response takes the smallest maxAge of its fields', async () => {
+    const res = await gw.post('{ movie(id: "1") { id } popularMovies(limit: 2) { id } user(id: "1") { name } }');
+    assert.equal(res.headers.get('cache-control'), 'max-age=1800, public');
+  });
+  test('me makes the response private', async () => {
+    const res = await gw.post('{ me { id name } }', {}, { userId: 3 });
+    dataOf(res);
+    assert.equal(res.headers.get('cache-control'), 'max-age=1800, private');
+  });
+  test('mutations are no-store', async () => {
+    const res = await gw.post('mutation { updateJob(id: "4", input: { remote: true }) { id } }');
+    dataOf(res);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+  });
+  test('responses with errors are no-store', async () => {
+    const res = await gw.post('{ match(candidateId: "999999", jobId: "1") { score } }');
+    assert.deepEqual(codesOf(res), ['NOT_FOUND']);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+  });
+});
+
+describe('caller identity', () => {
+  test('me without a token is UNAUTHENTICATED and says how to authenticate', async () => {
+    const res = await gw.post('{ me { id } }');
+    assert.deepEqual(codesOf(res), ['UNAUTHENTICATED']);
+    assert.match(res.body.errors![0].message, /Authorization: Bearer/);
+  });
+  test('a token signed with another secret is UNAUTHENTICATED', async () => {
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('3').sign(new TextEncoder().encode('not the secret'));
+    const res = await gw.post('{ me { id } }', {}, { headers: { authorization: `Bearer ${forged}` } });
+    assert.deepEqual(codesOf(res), ['UNAUTHENTICATED']);
+  });
+  test('an expired token is UNAUTHENTICATED', async () => {
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('3').setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const res = await gw.post('{ me { id } }', {}, { headers: { authorization: `Bearer ${expired}` } });
+    assert.deepEqual(codesOf(res), ['UNAUTHENTICATED']);
+  });
+  test('a valid token is the user; their email shows to them and to nobody else', async () => {
+    const own = dataOf(await gw.post('{ me { id email } user(id: "4") { email } }', {}, { userId: 3 }));
+    assert.equal(own.me.id, '3');
+    assert.match(own.me.email, /\.3@example\.com$/);
+    assert.equal(own.user.email, null);
+  });
+});
+
+describe('requests GraphQL never sees', () => {
+  test('malformed JSON is a 400 with a GraphQL-shaped error', async () => {
+    const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    assert.equal(res.status, 400);
+    const body = await res.json();
+    assert.equal(body.errors[0].extensions.code, 'BAD_REQUEST');
+  });
+  test('a body over 1 MiB is a 413', async () => {
+    const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'x'.repeat(1100 * 1024) }) });
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
+  });
+  test('every response carries a request id', async () => {
+    const res = await gw.post('{ genres }');
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('GET and the side routes', () => {
+  test('GET /graphql runs a query', async () => {
+    const res = await fetch(`${gw.url}?query=${encodeURIComponent('{ sectors }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).data.sectors.length, 12);
+  });
+  test('a GET without a preflight header is refused (CSRF prevention)', async () => {
+    const res = await fetch(`${gw.url}?query=${encodeURIComponent('{ sectors }')}`);
+    assert.equal(res.status, 400);
+  });
+  test('a browser gets the sandbox, and every asset it loads is served locally', async () => {
+    const res = await fetch(gw.url, { headers: { accept: 'text/html' } });
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(sources.length >= 4);
+    for (const source of sources) {
+      assert.ok(source.startsWith('/sandbox/'), `${source} would need the internet`);
+      const asset = await fetch(new URL(source, gw.url));
+      assert.equal(asset.status, 200, source);
+      assert.ok((await asset.arrayBuffer()).byteLength > 1000, source);
+    }
+  });
+  test('/health, /ready and /metrics answer', async () => {
+    const base = new URL(gw.url).origin;
+    assert.deepEqual(await (await fetch(`${base}/health`)).json(), { status: 'ok' });
+    const ready = await fetch(`${base}/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.json()).postgres.state, 'up');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /strata_graphql_requests_total\{type="query",outcome="ok"\} \d+/);
+    assert.match(metrics, /strata_pg_pool_connections\{state="total"\}/);
+  });
+});

@@ -1,0 +1,22 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../src/config.js';
+
+test('defaults: port 4000, embedded Postgres, the documented development secret', () => {
+  const config = loadConfig({});
+  assert.equal(config.http.port, 4000);
+  assert.equal(config.database.url, undefined);
+  assert.equal(config.auth.jwtSecret, DEVELOPMENT_JWT_SECRET);
+});
+
+test('production refuses the development secret', () => {
+  assert.throws(() => loadConfig({ NODE_ENV: 'production' }), (err: ConfigError) => err.problems.some((p) => p.startsWith('JWT_SECRET')));
+  assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret' }).auth.jwtSecret, 'a-real-secret');
+});
+
+test('every problem is listed at once', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),
+    (err: ConfigError) => err.problems.length === 3 && /PORT/.test(err.message) && /DATABASE_URL/.test(err.message),
+  );
+});
