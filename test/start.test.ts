@@ -23,7 +23,7 @@ test('npm start serves the contract from an embedded Postgres, then stops cleanl
   // As root, Postgres runs as the `postgres` user, who must reach the data folder.
   await chmod(dataRoot, 0o755);
   const [port, pgPort] = [await freePort(), await freePort()];
-  const env = { ...process.env, PORT: String(port), EMBEDDED_PG_DIR: path.join(dataRoot, 'pg'), EMBEDDED_PG_PORT: String(pgPort), SEED_SCALE: '0.02', NODE_ENV: 'development' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), EMBEDDED_PG_DIR: path.join(dataRoot, 'pg'), EMBEDDED_PG_PORT: String(pgPort), SEED_SCALE: '0.02', NODE_ENV: 'development' };
   delete env.DATABASE_URL;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
