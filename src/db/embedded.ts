@@ -73,7 +73,7 @@ async function letPostgresUserReach(dataDir: string): Promise<void> {
     execFileSync('useradd', ['-g', 'postgres', 'postgres']);
     log.info('created the "postgres" user to run the embedded server');
   }
-  for (const dir of [...foldersAbove(binaries.initdb), ...foldersAbove(path.join(dataDir, 'PG_VERSION'))]) {
+  for (const dir of [...foldersAbove(binaries.initdb), ...foldersAbove(dataDir)]) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) {
       await chmod(dir, mode | 0o001);
