@@ -7,7 +7,7 @@ import { recommendCollaborative } from '../engine/recommend/collaborative.js';
 import { recommendByGenre } from '../engine/recommend/genre.js';
 import { recommendPopular } from '../engine/recommend/popular.js';
 import { RatingModel } from '../engine/recommend/ratingModel.js';
-import type { ScoredMovie } from '../engine/recommend/types.js';
+import type { ScoredMovie, UserRating } from '../engine/recommend/types.js';
 import type { Db } from '../db/pool.js';
 import { popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
 import { allRatings, ratingsOfUser } from '../db/sources/users.js';
@@ -58,13 +58,9 @@ export class Recommender {
     return results;
   }
 
-  /** Drops the collaborative model; the next call rebuilds it from the ratings table. */
-  invalidateModel(): void {
-    this.model = null;
-  }
-
-  private async popular(history: Array<{ movieId: number }>, n: number): Promise<ScoredMovie[]> {
-    return recommendPopular(await popularMovieIds(this.db, n + history.length), history.map((h) => ({ ...h, rating: 0 })), n);
+  private async popular(history: UserRating[], n: number): Promise<ScoredMovie[]> {
+    // Ask for enough that n remain after leaving out everything the user rated.
+    return recommendPopular(await popularMovieIds(this.db, n + history.length), history, n);
   }
 
   private ratingModel(): Promise<RatingModel> {

@@ -1,7 +1,7 @@
 /** Candidates, jobs, companies and algorithm weights. */
 import type { Db } from '../pool.js';
 import type { AlgorithmWeightsRow, CandidateRow, CompanyRow, JobRow } from '../rows.js';
-import { inOrder } from './movies.js';
+import { inOrder } from './inOrder.js';
 
 const CANDIDATE_COLUMNS = 'id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng';
 const JOB_COLUMNS =

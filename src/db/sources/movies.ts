@@ -1,6 +1,7 @@
 /** Movies and their rating statistics, read live from ratings so a new rating shows at once. */
 import type { Db } from '../pool.js';
 import type { MovieRow } from '../rows.js';
+import { inOrder } from './inOrder.js';
 
 /** One statement for any number of ids; rows come back in the order of `ids`, undefined where missing. */
 export async function moviesByIds(db: Db, ids: readonly number[]): Promise<Array<MovieRow | undefined>> {
@@ -49,10 +50,4 @@ export async function topMovieIdsByGenre(
   const byGenre = new Map<string, Array<{ movieId: number; avgRating: number }>>(genres.map((g) => [g, []]));
   for (const row of rows) byGenre.get(row.genre)!.push({ movieId: row.movie_id, avgRating: row.avg_rating });
   return byGenre;
-}
-
-/** Puts `rows` in the order of `ids`, with undefined for ids no row has: DataLoader's contract. */
-export function inOrder<Row, Key>(ids: readonly Key[], rows: Row[], keyOf: (row: Row) => Key): Array<Row | undefined> {
-  const byKey = new Map(rows.map((row) => [keyOf(row), row]));
-  return ids.map((id) => byKey.get(id));
 }

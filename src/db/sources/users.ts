@@ -1,7 +1,7 @@
 /** Users, their profiles (computed from their ratings) and their rating histories. */
 import type { Db } from '../pool.js';
 import type { UserProfileRow, UserRow } from '../rows.js';
-import { inOrder } from './movies.js';
+import { inOrder } from './inOrder.js';
 
 /** One statement for any number of ids, in the order of `ids`. */
 export async function usersByIds(db: Db, ids: readonly number[]): Promise<Array<UserRow | undefined>> {

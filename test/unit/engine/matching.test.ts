@@ -64,25 +64,24 @@ test('travel time grows with distance, and Paris-Marseille is about 660 km', () 
   assert.equal(travelTime(paris, paris).minutes, 0);
 });
 
+/** The top k by scoring every item one by one: what the ranking must agree with. */
+function bruteForceTop<T extends { id: number }>(items: T[], score: (item: T) => number, k: number) {
+  return items.map((item) => ({ id: item.id, score: score(item) })).sort((a, b) => b.score - a.score || a.id - b.id).slice(0, k);
+}
+
 test('the ranking over typed arrays agrees with scoring each pair', () => {
   const index = new MatchingIndex();
   for (const j of seed.jobs) index.upsertJob(j.id, j);
   for (const c of seed.candidates) index.upsertCandidate(c.id, c);
   const someone = seed.candidates[7];
   const ranked = index.topJobsFor(someone, INITIAL_WEIGHTS.WEIGHTED, 10);
-  const expected = seed.jobs
-    .map((j) => ({ id: j.id, score: scoreMatch(someone, j, INITIAL_WEIGHTS.WEIGHTED).score }))
-    .sort((a, b) => b.score - a.score || a.id - b.id)
-    .slice(0, 10);
+  const expected = bruteForceTop(seed.jobs, (j) => scoreMatch(someone, j, INITIAL_WEIGHTS.WEIGHTED).score, 10);
   assert.deepEqual(ranked.map((r) => r.id), expected.map((e) => e.id));
   for (const [i, r] of ranked.entries()) assert.ok(Math.abs(r.score - expected[i].score) < 1e-12);
 
   const someJob = seed.jobs[3];
   const best = index.topCandidatesFor(someJob, INITIAL_WEIGHTS.SKILLS_ONLY, 5);
-  const bestExpected = seed.candidates
-    .map((c) => ({ id: c.id, score: scoreMatch(c, someJob, INITIAL_WEIGHTS.SKILLS_ONLY).score }))
-    .sort((a, b) => b.score - a.score || a.id - b.id)
-    .slice(0, 5);
+  const bestExpected = bruteForceTop(seed.candidates, (c) => scoreMatch(c, someJob, INITIAL_WEIGHTS.SKILLS_ONLY).score, 5);
   assert.deepEqual(best.map((r) => r.id), bestExpected.map((e) => e.id));
 });
 
