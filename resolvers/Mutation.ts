@@ -14,22 +14,22 @@ export const Mutation: MutationResolvers = {
       movieId: parseId(movieId, 'movieId'),
       rating,
     });
-    invalidate(ctx.services, ctx.loaders, events);
+    await invalidate(ctx.services, ctx.loaders, events);
     return result;
   },
   updateCandidate: async (_, { id, input }, ctx) => {
     const { result, events } = await updateCandidate(ctx.services.db, parseId(id, 'id'), input);
-    invalidate(ctx.services, ctx.loaders, events);
+    await invalidate(ctx.services, ctx.loaders, events);
     return result;
   },
   updateJob: async (_, { id, input }, ctx) => {
     const { result, events } = await updateJob(ctx.services.db, parseId(id, 'id'), input);
-    invalidate(ctx.services, ctx.loaders, events);
+    await invalidate(ctx.services, ctx.loaders, events);
     return result;
   },
   updateAlgorithmWeights: async (_, { algorithm, weights }, ctx) => {
     const { result, events } = await updateAlgorithmWeights(ctx.services.db, algorithm, weights);
-    invalidate(ctx.services, ctx.loaders, events);
+    await invalidate(ctx.services, ctx.loaders, events);
     return result;
   },
 };

@@ -1,13 +1,14 @@
 import type { RecommendationStrategy, UserResolvers } from '../src/generated/resolverTypes.js';
 import type { Context } from '../src/server/context.js';
 import { checkRange } from '../src/errors.js';
+import { required } from './load.js';
 
 export const User: UserResolvers = {
   id: (user) => String(user.id),
   // PRIVATE: only the user themselves reads it.
   email: (user, _, ctx) => (ctx.caller.kind === 'user' && ctx.caller.userId === user.id ? user.email : null),
   isPowerUser: (user) => user.is_power_user,
-  profile: (user, _, ctx) => ctx.loaders.userProfile.load(user.id),
+  profile: async (user, _, ctx) => required(await ctx.loaders.userProfile.load(user.id), 'UserProfile', user.id),
   recommendations: (user, { n, strategy }, ctx) => recommendationsFor(ctx, user.id, n, strategy),
 };
 

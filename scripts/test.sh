@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `npm test`: a Postgres server (installed and started if missing), then every test file on
-# Node's test runner. Each test file makes and drops its own database.
+# `npm test`: a Postgres server (installed and started if missing) and the redis-server binary
+# (installed if missing), then every test file on Node's test runner. Each test file makes
+# and drops its own database, and starts and stops its own redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-redis.sh
 TEST_PG_ADMIN_URL=$(bash scripts/ensure-postgres.sh)
 export TEST_PG_ADMIN_URL
 # The URL without its credentials: never print a password.

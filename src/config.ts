@@ -21,8 +21,13 @@ export interface Config {
     connectTimeoutMs: number;
     queryTimeoutMs: number;
   };
-  /** Not used until the cache tiers land; listed so start-up can say it was ignored. */
-  redis: { url: string | undefined; clusterNodes: string | undefined };
+  redis: { url: string | undefined; clusterNodes: string | undefined; commandTimeoutMs: number };
+  /**
+   * `mode`: which tiers serve cached fields — off, l1, or l1+l2 (default: l1+l2 when
+   * REDIS_URL is set, l1 otherwise). The L2 breaker opens after `breakerThreshold`
+   * consecutive Redis failures and stays open `breakerOpenMs`.
+   */
+  cache: { mode: 'off' | 'l1' | 'l1+l2'; l1MaxBytes: number; breakerThreshold: number; breakerOpenMs: number };
   auth: { jwtSecret: string };
   seed: { scale: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
@@ -66,6 +71,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  const cacheMode = env.CACHE || (redisUrl ? 'l1+l2' : 'l1');
+  if (!['off', 'l1', 'l1+l2'].includes(cacheMode)) problems.push(`CACHE must be off, l1 or l1+l2; got "${cacheMode}"`);
+  if (cacheMode === 'l1+l2' && !redisUrl) problems.push('CACHE=l1+l2 needs REDIS_URL');
   const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info');
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn, error or silent; got "${logLevel}"`);
@@ -84,7 +94,17 @@ export function loadConfig(env: Env = process.env): Config {
       connectTimeoutMs: int('PG_CONNECT_TIMEOUT_MS', 5000, 1, 600_000),
       queryTimeoutMs: int('PG_QUERY_TIMEOUT_MS', 30_000, 1, 3_600_000),
     },
-    redis: { url: env.REDIS_URL || undefined, clusterNodes: env.REDIS_CLUSTER_NODES || undefined },
+    redis: {
+      url: redisUrl,
+      clusterNodes: env.REDIS_CLUSTER_NODES || undefined,
+      commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
+    },
+    cache: {
+      mode: cacheMode as Config['cache']['mode'],
+      l1MaxBytes: int('CACHE_L1_MB', 64, 1, 65_536) * 1024 * 1024,
+      breakerThreshold: int('CACHE_L2_BREAKER_FAILURES', 5, 1, 1000),
+      breakerOpenMs: int('CACHE_L2_BREAKER_OPEN_MS', 2000, 1, 600_000),
+    },
     auth: { jwtSecret },
     seed: { scale: number('SEED_SCALE', 1, 0) },
     log: { level: logLevel as Config['log']['level'] },

@@ -15,7 +15,8 @@ import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
 import { createMetrics } from './metrics.js';
-import { buildSchema } from './server/schema.js';
+import { buildSchema, readTypeDefs } from './server/schema.js';
+import { createCache, type Cache } from './cache/index.js';
 import { createApollo } from './server/apollo.js';
 import { createHttpHandler } from './server/http.js';
 import type { Context, Services } from './server/context.js';
@@ -33,20 +34,26 @@ export interface Gateway {
 /** Builds and starts a gateway on `config.http` over `db`. */
 export async function startGateway(config: Config, db: Db): Promise<Gateway> {
   const schema = buildSchema();
+  const cache = createCache(config, schema, readTypeDefs());
   const services: Services = {
     db,
     matcher: new Matcher(db),
     matchHistory: new MatchHistory(db),
     recommender: new Recommender(db),
     feed: new InvalidationFeed(),
+    cache,
     jwtSecret: config.auth.jwtSecret,
   };
-  const contextFor = async (request: { requestId: string; authorization: string | undefined }): Promise<Context> => ({
-    requestId: request.requestId,
-    caller: await identifyCaller(request.authorization, services.jwtSecret),
-    loaders: createLoaders(db),
-    services,
-  });
+  const contextFor = async (request: { requestId: string; authorization: string | undefined }): Promise<Context> => {
+    const tiers = cache.tiersFor();
+    return {
+      requestId: request.requestId,
+      caller: await identifyCaller(request.authorization, services.jwtSecret),
+      loaders: createLoaders(db, cache, tiers),
+      cacheStats: tiers.stats,
+      services,
+    };
+  };
 
   const metrics = createMetrics(db);
   const httpServer = createServer();
@@ -76,9 +83,9 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
         const started = Date.now();
         try {
           await db.query('SELECT 1');
-          return { ready: true, dependencies: { postgres: { state: 'up', latencyMs: Date.now() - started }, redis: redisState(config) } };
+          return { ready: true, dependencies: { postgres: { state: 'up', latencyMs: Date.now() - started }, redis: redisState(cache) } };
         } catch (err) {
-          return { ready: false, dependencies: { postgres: { state: 'down', error: (err as Error).message }, redis: redisState(config) } };
+          return { ready: false, dependencies: { postgres: { state: 'down', error: (err as Error).message }, redis: redisState(cache) } };
         }
       },
     }),
@@ -97,13 +104,15 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
     async stop() {
       await apollo.stop();
       await services.matchHistory.flush();
+      await cache.close();
     },
   };
 }
 
-function redisState(config: Config): { state: string } {
-  // The L2 tier is not built yet (issue 3): say so rather than claim a connection.
-  return { state: config.redis.url || config.redis.clusterNodes ? 'configured, not used yet (L1 only)' : 'not configured (L1 only)' };
+/** Redis is not a readiness condition: without it the gateway serves from L1 and Postgres. */
+function redisState(cache: Cache): { state: string } {
+  if (!cache.l2) return { state: `not used (CACHE=${cache.mode})` };
+  return { state: cache.l2.redis.status === 'ready' ? 'up' : `down (${cache.l2.redis.status}); serving from L1 and Postgres` };
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

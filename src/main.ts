@@ -2,7 +2,7 @@
  * `npm start`: config → database (DATABASE_URL, or an embedded Postgres) → migrate → seed if
  * empty → serve. Prints the URL and what it connected to; stops cleanly on SIGINT/SIGTERM.
  */
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { isEmpty, seedDatabase } from './db/seed/seedDatabase.js';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nStrata is serving ${gateway.url} (sandbox: open it in a browser)\n` +
       `  database: ${database.description}\n` +
-      `  cache:    ${config.redis.url || config.redis.clusterNodes ? 'REDIS_URL is set but L2 is not built yet; ' : ''}no cache tiers yet (issue 3)\n` +
+      `  cache:    ${describeCache(config)}\n` +
       `  also:     /health  /ready  /metrics, subscriptions over WebSocket at the same URL\n\n`,
   );
 
@@ -48,6 +48,13 @@ async function main(): Promise<void> {
     process.removeAllListeners(signal);
     process.on(signal, () => void stop(signal));
   }
+}
+
+function describeCache(config: Config): string {
+  const l1 = `L1 in-process (${config.cache.l1MaxBytes / 1024 / 1024} MB)`;
+  if (config.cache.mode === 'off') return 'off (CACHE=off)';
+  if (config.cache.mode === 'l1') return `${l1} only${config.redis.url ? ' (CACHE=l1: REDIS_URL ignored)' : '; set REDIS_URL for the shared L2'}`;
+  return `${l1} + L2 Redis at ${new URL(config.redis.url!).host}`;
 }
 
 main().catch((err) => {

@@ -6,6 +6,8 @@ import type { InvalidationFeed } from '../invalidation/feed.js';
 import type { Matcher } from '../services/matcher.js';
 import type { MatchHistory } from '../services/matchHistory.js';
 import type { Recommender } from '../services/recommender.js';
+import type { Cache } from '../cache/index.js';
+import type { CacheStats } from '../cache/tieredLoader.js';
 
 /** Long-lived parts shared by every request of one gateway instance. */
 export interface Services {
@@ -14,6 +16,7 @@ export interface Services {
   matchHistory: MatchHistory;
   recommender: Recommender;
   feed: InvalidationFeed;
+  cache: Cache;
   jwtSecret: string;
 }
 
@@ -21,5 +24,7 @@ export interface Context {
   requestId: string;
   caller: Caller;
   loaders: Loaders;
+  /** What the cache tiers answered for this request. */
+  cacheStats: CacheStats;
   services: Services;
 }

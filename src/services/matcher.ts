@@ -21,21 +21,27 @@ const COMMIT_LAG_MS = 5000;
 
 export class Matcher {
   private readonly index = new MatchingIndex();
+  // The rows as of the last read, so a ranking uses the same version of its subject as of the
+  // rows it ranks (the request's loaders may serve a cached one).
+  private readonly jobs = new Map<number, JobRow>();
+  private readonly candidates = new Map<number, CandidateRow>();
   private readFrom: Date | null = null;
   private syncing: Promise<void> | null = null;
 
   constructor(private readonly db: Db) {}
 
-  /** The `limit` jobs that fit `candidate` best, best first. */
-  async topJobsFor(candidate: CandidateRow, weights: MatchWeights, limit: number): Promise<RankedMatch[]> {
+  /** The `limit` jobs that fit candidate `candidateId` best, best first; undefined when there is no such candidate. */
+  async topJobsFor(candidateId: number, weights: MatchWeights, limit: number): Promise<RankedMatch[] | undefined> {
     await this.sync();
-    return this.index.topJobsFor(candidateProfile(candidate), weights, limit);
+    const candidate = this.candidates.get(candidateId);
+    return candidate && this.index.topJobsFor(candidateProfile(candidate), weights, limit);
   }
 
-  /** The `limit` candidates that fit `job` best, best first. */
-  async topCandidatesFor(job: JobRow, weights: MatchWeights, limit: number): Promise<RankedMatch[]> {
+  /** The `limit` candidates that fit job `jobId` best, best first; undefined when there is no such job. */
+  async topCandidatesFor(jobId: number, weights: MatchWeights, limit: number): Promise<RankedMatch[] | undefined> {
     await this.sync();
-    return this.index.topCandidatesFor(jobProfile(job), weights, limit);
+    const job = this.jobs.get(jobId);
+    return job && this.index.topCandidatesFor(jobProfile(job), weights, limit);
   }
 
   /** Brings the index up to date; concurrent callers share one read. */
@@ -47,8 +53,14 @@ export class Matcher {
   private async readChanges(): Promise<void> {
     const first = this.readFrom === null;
     const { jobs, candidates, serverTime } = await profilesChangedSince(this.db, this.readFrom);
-    for (const job of jobs) this.index.upsertJob(job.id, jobProfile(job));
-    for (const candidate of candidates) this.index.upsertCandidate(candidate.id, candidateProfile(candidate));
+    for (const job of jobs) {
+      this.jobs.set(job.id, job);
+      this.index.upsertJob(job.id, jobProfile(job));
+    }
+    for (const candidate of candidates) {
+      this.candidates.set(candidate.id, candidate);
+      this.index.upsertCandidate(candidate.id, candidateProfile(candidate));
+    }
     this.readFrom = new Date(new Date(serverTime).getTime() - COMMIT_LAG_MS);
     if (first) log.info('matching index loaded', { jobs: this.index.jobCount, candidates: this.index.candidateCount });
   }

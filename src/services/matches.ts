@@ -27,9 +27,9 @@ export async function topJobsForCandidate(
   limit: number,
   algorithm: MatchAlgorithm,
 ): Promise<MatchResult[]> {
-  const [candidate, weights] = await Promise.all([ctx.loaders.candidate.load(candidateId), ctx.loaders.algorithmWeights.load(algorithm)]);
-  if (!candidate) throw new NotFoundError('Candidate', candidateId);
-  const ranked = await ctx.services.matcher.topJobsFor(candidate, weights, limit);
+  const weights = await ctx.loaders.algorithmWeights.load(algorithm);
+  const ranked = await ctx.services.matcher.topJobsFor(candidateId, weights, limit);
+  if (!ranked) throw new NotFoundError('Candidate', candidateId);
   const results = ranked.map(({ id, ...score }) => ({ candidateId, jobId: id, algorithm, ...score }));
   ctx.services.matchHistory.record(results);
   return results;
@@ -42,9 +42,9 @@ export async function topCandidatesForJob(
   limit: number,
   algorithm: MatchAlgorithm,
 ): Promise<MatchResult[]> {
-  const [job, weights] = await Promise.all([ctx.loaders.job.load(jobId), ctx.loaders.algorithmWeights.load(algorithm)]);
-  if (!job) throw new NotFoundError('Job', jobId);
-  const ranked = await ctx.services.matcher.topCandidatesFor(job, weights, limit);
+  const weights = await ctx.loaders.algorithmWeights.load(algorithm);
+  const ranked = await ctx.services.matcher.topCandidatesFor(jobId, weights, limit);
+  if (!ranked) throw new NotFoundError('Job', jobId);
   const results = ranked.map(({ id, ...score }) => ({ candidateId: id, jobId, algorithm, ...score }));
   ctx.services.matchHistory.record(results);
   return results;

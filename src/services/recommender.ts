@@ -21,7 +21,7 @@ export type RecommendationStrategy = 'COLLABORATIVE' | 'POPULAR' | 'GENRE';
 /** What the recommender needs of the request: batched movie and profile lookups. */
 export interface RecommendationLookups {
   movie(id: number): Promise<MovieRow | undefined>;
-  profile(userId: number): Promise<UserProfileRow>;
+  profile(userId: number): Promise<UserProfileRow | undefined>;
 }
 
 export class Recommender {
@@ -45,7 +45,7 @@ export class Recommender {
     } else if (strategy === 'POPULAR') {
       picked = await this.popular(history, n);
     } else {
-      const { favorite_genres: genres } = await lookups.profile(userId);
+      const genres = (await lookups.profile(userId))?.favorite_genres ?? [];
       const lists = await topMovieIdsByGenre(this.db, genres, n + history.length);
       picked = recommendByGenre(genres.map((genre) => ({ genre, movies: lists.get(genre) ?? [] })), history, n);
       if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);

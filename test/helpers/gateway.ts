@@ -24,10 +24,21 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-/** Starts a gateway over a new database seeded at `scale` (default 0.05). */
-export async function startTestGateway(options: { scale?: number } = {}): Promise<TestGateway> {
+/**
+ * Starts a gateway over a new database seeded at `scale` (default 0.05); `redisUrl` turns on
+ * L2 (CACHE=l1+l2), `env` overrides any other setting.
+ */
+export async function startTestGateway(options: { scale?: number; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
   const database = await createTestDatabase({ scale: options.scale ?? 0.05 });
-  const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
+  });
   const gateway = await startGateway(config, database.db);
   return {
     database,

@@ -2,7 +2,7 @@
  * DataLoader batching: a request for 50 entities with nested fields issues one statement per
  * entity type per tick, never one per row.
  */
-import { after, before, test } from 'node:test';
+import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
 import { tapStatements, type StatementTap } from '../helpers/statements.js';
@@ -13,6 +13,8 @@ before(async () => {
   gw = await startTestGateway();
   tap = tapStatements(gw.gateway.services.db);
 });
+// Cold means cold: every test starts with an empty L1 (and no Redis here).
+beforeEach(() => gw.gateway.services.cache.l1?.clear());
 after(async () => {
   tap.remove();
   await gw.stop();
@@ -40,6 +42,7 @@ test('50 jobs with their companies: one statement for jobs, one for companies', 
 
 test('50 recommendations with their movies and reasons read movies in one statement', async () => {
   await gw.post('{ recommendations(userId: "5", n: 1) { score } }'); // builds the model once
+  gw.gateway.services.cache.l1?.clear();
   tap.reset();
   const { recommendations } = dataOf(
     await gw.post(`{ recommendations(userId: "5", n: 50) { score reason movie { ${MOVIE_CARD} } } }`),

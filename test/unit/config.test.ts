@@ -20,3 +20,11 @@ test('every problem is listed at once', () => {
     (err: ConfigError) => err.problems.length === 3 && /PORT/.test(err.message) && /DATABASE_URL/.test(err.message),
   );
 });
+
+test('the cache mode follows REDIS_URL unless CACHE says otherwise, and l1+l2 needs Redis', () => {
+  assert.equal(loadConfig({}).cache.mode, 'l1');
+  assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).cache.mode, 'l1+l2');
+  assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CACHE: 'off' }).cache.mode, 'off');
+  assert.throws(() => loadConfig({ CACHE: 'l1+l2' }), /CACHE=l1\+l2 needs REDIS_URL/);
+  assert.equal(loadConfig({ CACHE_L1_MB: '8' }).cache.l1MaxBytes, 8 * 1024 * 1024);
+});

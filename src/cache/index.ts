@@ -1,0 +1,51 @@
+/**
+ * The cache of one gateway instance: the policy read from the schema, the key builders, the
+ * shared L1 and (with Redis) L2. Each request gets its own TierSet: the shared tiers plus
+ * its own L2 batcher and counters.
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { Config } from '../config.js';
+import { createKeys, schemaVersion, type CacheKeys } from './keys.js';
+import { L1 } from './l1.js';
+import { L2, L2Batcher } from './l2.js';
+import { SchemaCachePolicy } from './policy.js';
+import type { TierSet } from './tieredLoader.js';
+
+/** What the cache serves; each must have a maxAge in the schema (checked at start). */
+export const CACHED_COORDINATES = ['Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company'] as const;
+
+export interface Cache {
+  mode: Config['cache']['mode'];
+  policy: SchemaCachePolicy;
+  keys: CacheKeys;
+  l1: L1 | undefined;
+  l2: L2 | undefined;
+  /** The tiers for one request. */
+  tiersFor(): TierSet;
+  close(): Promise<void>;
+}
+
+export function createCache(config: Config, schema: GraphQLSchema, typeDefs: readonly string[]): Cache {
+  const policy = new SchemaCachePolicy(schema);
+  policy.assertCacheable(CACHED_COORDINATES);
+  const mode = config.cache.mode;
+  const l1 = mode === 'off' ? undefined : new L1(config.cache.l1MaxBytes);
+  const l2 =
+    mode === 'l1+l2' && config.redis.url
+      ? new L2({
+          url: config.redis.url,
+          commandTimeoutMs: config.redis.commandTimeoutMs,
+          breakerThreshold: config.cache.breakerThreshold,
+          breakerOpenMs: config.cache.breakerOpenMs,
+        })
+      : undefined;
+  return {
+    mode,
+    policy,
+    keys: createKeys(schemaVersion(typeDefs)),
+    l1,
+    l2,
+    tiersFor: () => ({ l1, l2: l2 && new L2Batcher(l2), stats: { l1Hits: 0, l2Hits: 0, misses: 0 } }),
+    close: async () => l2?.close(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * L1: the in-process LRU, bounded in bytes (each entry costs its JSON length, twice for
+ * UTF-16, plus its key) and never holding an entry past its TTL.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Entry } from './entry.js';
+
+export class L1 {
+  private readonly lru: LRUCache<string, Entry, unknown>;
+  evictions = 0;
+
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache<string, Entry, unknown>({
+      maxSize: maxBytes,
+      sizeCalculation: (_entry, key) => key.length * 2 + 64,
+      dispose: (_value, _key, reason) => {
+        if (reason === 'evict') this.evictions++;
+      },
+    });
+  }
+
+  get<T>(key: string): T | undefined {
+    const entry = this.lru.get(key) as Entry<T> | undefined;
+    return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+  }
+
+  /** Stores `entry` until its expiresAt; `bytes` is its serialized size. */
+  set(key: string, entry: Entry, bytes: number): void {
+    const ttl = entry.expiresAt - Date.now();
+    if (ttl <= 0) return;
+    this.lru.set(key, entry, { ttl, size: key.length * 2 + bytes * 2 });
+  }
+
+  evict(keys: readonly string[]): void {
+    for (const key of keys) this.lru.delete(key);
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+}

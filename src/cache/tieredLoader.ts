@@ -1,0 +1,93 @@
+/**
+ * A DataLoader whose batch function reads the tiers in order — L1, then L2 (one round trip
+ * shared with every other loader of the tick), then the source (one batched statement) —
+ * and writes what the source found back to L2 (one pipeline per tick) and L1, with the TTL
+ * the schema gives. Misses (ids with no row) are not cached.
+ */
+import DataLoader from 'dataloader';
+import { deserialize, serialize, type Entry } from './entry.js';
+import type { L1 } from './l1.js';
+import type { L2Batcher } from './l2.js';
+
+/** Per request: what the tiers answered, for tests, `x-cache-debug` and metrics. */
+export interface CacheStats {
+  l1Hits: number;
+  l2Hits: number;
+  misses: number;
+}
+
+export interface TierSet {
+  l1: L1 | undefined;
+  l2: L2Batcher | undefined;
+  stats: CacheStats;
+}
+
+export interface TieredLoaderSpec<V> {
+  /** The cache key of an id, from keys.ts. */
+  key(id: number): string;
+  /** How long a found value lives, from the schema's policy. */
+  ttlMs: number;
+  /** The source of truth: values in the order of `ids`, undefined where none exists. */
+  load(ids: readonly number[]): Promise<Array<V | undefined>>;
+}
+
+export function createTieredLoader<V>(spec: TieredLoaderSpec<V>, tiers: TierSet): DataLoader<number, V | undefined> {
+  return new DataLoader(async (ids) => {
+    const keys = ids.map((id) => spec.key(id));
+    const values: Array<V | undefined> = new Array(ids.length);
+    let missing = readL1(tiers, keys, values);
+    if (missing.length > 0 && tiers.l2) missing = await readL2(tiers, keys, values, missing);
+    if (missing.length > 0) await readSource(spec, tiers, ids, keys, values, missing);
+    return values;
+  });
+}
+
+/** Fills what L1 holds; returns the positions it did not. */
+function readL1<V>(tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
+  const missing: number[] = [];
+  keys.forEach((key, i) => {
+    const hit = tiers.l1?.get<V>(key);
+    if (hit === undefined) missing.push(i);
+    else {
+      values[i] = hit;
+      tiers.stats.l1Hits++;
+    }
+  });
+  return missing;
+}
+
+/** Fills what L2 holds (and copies it to L1 with its remaining TTL); returns the positions still missing. */
+async function readL2<V>(tiers: TierSet, keys: string[], values: Array<V | undefined>, missing: number[]): Promise<number[]> {
+  const texts = await tiers.l2!.get(missing.map((i) => keys[i]));
+  const still: number[] = [];
+  missing.forEach((i, n) => {
+    const entry = deserialize<V>(texts[n]);
+    if (!entry) return void still.push(i);
+    values[i] = entry.value;
+    tiers.stats.l2Hits++;
+    tiers.l1?.set(keys[i], entry, texts[n]!.length);
+  });
+  return still;
+}
+
+/** Loads the rest from the source and writes what it found back to both tiers. */
+async function readSource<V>(
+  spec: TieredLoaderSpec<V>,
+  tiers: TierSet,
+  ids: readonly number[],
+  keys: string[],
+  values: Array<V | undefined>,
+  missing: number[],
+): Promise<void> {
+  tiers.stats.misses += missing.length;
+  const found = await spec.load(missing.map((i) => ids[i]));
+  const expiresAt = Date.now() + spec.ttlMs;
+  missing.forEach((i, n) => {
+    values[i] = found[n];
+    if (found[n] === undefined || spec.ttlMs <= 0) return;
+    const entry: Entry<V> = { value: found[n]!, expiresAt };
+    const text = serialize(entry);
+    tiers.l1?.set(keys[i], entry, text.length);
+    tiers.l2?.set(keys[i], text, spec.ttlMs);
+  });
+}

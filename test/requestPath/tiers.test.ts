@@ -1,0 +1,137 @@
+/**
+ * The lookup order against a real Redis (the test's own redis-server) and Postgres:
+ * L1, then one Redis round trip for the tick, then one statement per entity type, then one
+ * write-back pipeline — counted from the outside (INFO commandstats, the pool's statements).
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { startTestRedis, callsBetween, type TestRedis } from '../helpers/testRedis.js';
+import { tapStatements, type StatementTap } from '../helpers/statements.js';
+
+let redis: TestRedis;
+let gw: TestGateway;
+let tap: StatementTap;
+before(async () => {
+  redis = await startTestRedis();
+  gw = await startTestGateway({ redisUrl: redis.url });
+  tap = tapStatements(gw.gateway.services.db);
+});
+after(async () => {
+  tap.remove();
+  await gw.stop();
+  await redis.stop();
+});
+
+const cache = () => gw.gateway.services.cache;
+const MOVIES = 'query ($ids: [ID!]!) { movies(ids: $ids) { id title year genres avgRating ratingCount } }';
+const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
+
+/** Sends a query, returning its data and what it cost in Redis commands and SQL statements. */
+async function measured(query: string, variables?: Record<string, unknown>) {
+  await new Promise((r) => setTimeout(r, 20)); // let earlier write-backs land before counting
+  const before = await redis.commandCalls();
+  tap.reset();
+  const data = dataOf(await gw.post(query, variables));
+  await new Promise((r) => setTimeout(r, 20)); // let this request's write-back land
+  const redisCalls = callsBetween(before, await redis.commandCalls());
+  return { data, redisCalls, sql: [...tap.statements] };
+}
+
+describe('lookup order', () => {
+  beforeEach(() => cache().l1!.clear());
+
+  test('cold: 50 movies cost one MGET, one SQL statement and one write-back pipeline of 50 SETs', async () => {
+    const { data, redisCalls, sql } = await measured(MOVIES, { ids: ids(101, 50) });
+    assert.equal(data.movies.length, 50);
+    assert.deepEqual(redisCalls, { mget: 1, set: 50 });
+    assert.equal(sql.length, 1);
+  });
+
+  test('L1 flushed, L2 warm: one Redis round trip and zero SQL', async () => {
+    await measured(MOVIES, { ids: ids(201, 30) });
+    cache().l1!.clear();
+    const { data, redisCalls, sql } = await measured(MOVIES, { ids: ids(201, 30) });
+    assert.equal(data.movies.length, 30);
+    assert.deepEqual(redisCalls, { mget: 1 });
+    assert.deepEqual(sql, []);
+  });
+
+  test('warm L1: a repeated query issues zero SQL and zero Redis calls', async () => {
+    const first = await measured(MOVIES, { ids: ids(301, 20) });
+    const again = await measured(MOVIES, { ids: ids(301, 20) });
+    assert.deepEqual(again.data, first.data);
+    assert.deepEqual(again.redisCalls, {});
+    assert.deepEqual(again.sql, []);
+  });
+
+  test('the misses of every loader in one tick share one MGET', async () => {
+    const query = '{ movie(id: "401") { title } candidate(id: "7") { name } job(id: "8") { title } user(id: "9") { name } }';
+    const { redisCalls, sql } = await measured(query);
+    assert.equal(redisCalls.mget, 1, JSON.stringify(redisCalls));
+    assert.equal(redisCalls.set, 4);
+    assert.equal(sql.length, 4, 'one statement per entity type');
+  });
+
+  test('entries live in Redis for the TTL the schema gives their type', async () => {
+    await measured('{ movie(id: "451") { title } job(id: "11") { title } candidate(id: "12") { name } }');
+    const keys = cache().keys;
+    const expected: Array<[string, number]> = [
+      [keys.movieMetadata(451), cache().policy.forType('Movie').ttlMs],
+      [keys.jobProfile(11), cache().policy.forType('Job').ttlMs],
+      [keys.candidateProfile(12), cache().policy.forType('Candidate').ttlMs],
+    ];
+    for (const [key, ttlMs] of expected) {
+      const pttl = await redis.client.pttl(key);
+      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `${key}: PTTL ${pttl}, schema ${ttlMs}`);
+    }
+    assert.equal(expected[0][1], 86_400_000);
+  });
+});
+
+describe('writes', () => {
+  test('a mutation deletes what it changed from L1 and L2 before it answers', async () => {
+    const key = cache().keys.candidateProfile(14);
+    await measured('{ candidate(id: "14") { title } }');
+    assert.equal(await redis.client.exists(key), 1);
+    dataOf(await gw.post('mutation { updateCandidate(id: "14", input: { title: "Principal Engineer" }) { id } }'));
+    assert.equal(await redis.client.exists(key), 0, 'deleted from L2 before the response');
+    const { data } = await measured('{ candidate(id: "14") { title } }');
+    assert.equal(data.candidate.title, 'Principal Engineer');
+  });
+
+  test('a rating refreshes the movie\'s stats and the user\'s profile', async () => {
+    const read = '{ movie(id: "2") { ratingCount } user(id: "15") { profile { ratingCount } } }';
+    const before = (await measured(read)).data;
+    const rated = await gw.database.db.query('SELECT 1 FROM ratings WHERE user_id = 15 AND movie_id = 2');
+    dataOf(await gw.post('mutation { rateMovie(userId: "15", movieId: "2", rating: 3.5) { rating } }'));
+    const after = (await measured(read)).data;
+    const added = rated.rowCount === 0 ? 1 : 0;
+    assert.equal(after.movie.ratingCount, before.movie.ratingCount + added);
+    assert.equal(after.user.profile.ratingCount, before.user.profile.ratingCount + added);
+  });
+});
+
+describe('Redis failing', () => {
+  test('frozen Redis: queries go on from L1 and Postgres with no errors, then L2 comes back', async () => {
+    redis.freeze();
+    try {
+      for (const id of ['461', '462', '463']) {
+        const response = await gw.post(`{ movie(id: "${id}") { id title } }`);
+        assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+        assert.equal(response.body.data.movie.id, id);
+      }
+    } finally {
+      redis.thaw();
+    }
+    // Once the breaker closes again, write-backs reach Redis.
+    const deadline = Date.now() + 10_000;
+    const key = cache().keys.movieMetadata(464);
+    while ((await redis.client.exists(key)) === 0) {
+      assert.ok(Date.now() < deadline, 'L2 did not come back within 10 s');
+      cache().l1!.clear();
+      await gw.post('{ movie(id: "464") { id } }');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+});
