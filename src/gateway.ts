@@ -15,8 +15,9 @@ import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
 import { createMetrics } from './metrics.js';
-import { buildSchema, readTypeDefs } from './server/schema.js';
+import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
 import { createCache, type Cache } from './cache/index.js';
+import { countStatements, type RequestScope } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
 import { createHttpHandler } from './server/http.js';
 import type { Context, Services } from './server/context.js';
@@ -44,18 +45,20 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
     cache,
     jwtSecret: config.auth.jwtSecret,
   };
-  const contextFor = async (request: { requestId: string; authorization: string | undefined }): Promise<Context> => {
-    const tiers = cache.tiersFor();
+  const metrics = createMetrics(db, cache);
+  countStatements(db, () => metrics.sqlStatements.inc());
+  const contextFor = async (request: { requestId: string; authorization: string | undefined; scope: RequestScope }): Promise<Context> => {
+    const tiers = cache.tiersFor(metrics.cacheObserver);
     return {
       requestId: request.requestId,
       caller: await identifyCaller(request.authorization, services.jwtSecret),
       loaders: createLoaders(db, cache, tiers),
-      cacheStats: tiers.stats,
+      tiers,
+      requestScope: request.scope,
       services,
     };
   };
 
-  const metrics = createMetrics(db);
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const subscriptions = useServer<Record<string, unknown>>(
@@ -64,6 +67,8 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
       context: ({ connectionParams, extra }) =>
         contextFor({
           requestId: crypto.randomUUID(),
+          // Statements of a subscription's resolvers are not attributed to any HTTP request.
+          scope: { sqlStatements: 0 },
           // Browsers cannot set headers on a WebSocket: the token may come in connectionParams.
           authorization: stringOrUndefined(connectionParams?.Authorization ?? connectionParams?.authorization) ??
             extra.request.headers.authorization,
@@ -71,7 +76,16 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
     },
     wsServer,
   );
-  const apollo = createApollo({ schema, config, metrics, httpServer, stopSubscriptions: async () => { await subscriptions.dispose(); } });
+  const apollo = createApollo({
+    schema,
+    config,
+    metrics,
+    httpServer,
+    knownOperations: contractOperationNames(),
+    stopSubscriptions: async () => {
+      await subscriptions.dispose();
+    },
+  });
   await apollo.start();
   httpServer.on(
     'request',

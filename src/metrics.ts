@@ -1,47 +1,99 @@
-/** Prometheus metrics of one gateway instance (own registry, so tests can run several). */
+/**
+ * Prometheus metrics of one gateway instance (own registry, so tests can run several).
+ * Names follow seed 000: cache_hits_total{level,type}, cache_misses_total{level,type},
+ * cache_operation_duration_seconds{level}, cache_memory_bytes{level}, cache_evictions_total.
+ */
 import client from 'prom-client';
 import type { Db } from './db/pool.js';
+import type { Cache, CacheObserver } from './cache/index.js';
 
 export interface Metrics {
   registry: client.Registry;
   requests: client.Counter<'type' | 'outcome'>;
-  duration: client.Histogram<'type'>;
+  /** operation: a name of the first-party contract, or "other" (client-chosen names are unbounded). */
+  duration: client.Histogram<'type' | 'operation'>;
   errors: client.Counter<'code'>;
+  sqlStatements: client.Counter;
+  cacheObserver: CacheObserver;
 }
 
-export function createMetrics(db: Db): Metrics {
+export function createMetrics(db: Db, cache: Cache): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
+  const registers = [registry];
   const requests = new client.Counter({
     name: 'strata_graphql_requests_total',
-    // No operation-name label: clients choose names, and unbounded label values blow up Prometheus.
     help: 'GraphQL operations, by type (query, mutation, subscription) and outcome (ok or error).',
     labelNames: ['type', 'outcome'] as const,
-    registers: [registry],
+    registers,
   });
   const duration = new client.Histogram({
     name: 'strata_graphql_request_duration_seconds',
-    help: 'Time from request to response, by operation type.',
-    labelNames: ['type'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
-    registers: [registry],
+    help: 'Time from request to response, by operation type and contract operation name ("other" for the rest).',
+    labelNames: ['type', 'operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5],
+    registers,
   });
   const errors = new client.Counter({
     name: 'strata_graphql_errors_total',
     help: 'GraphQL errors sent to clients, by extensions.code.',
     labelNames: ['code'] as const,
-    registers: [registry],
+    registers,
+  });
+  const sqlStatements = new client.Counter({ name: 'strata_sql_statements_total', help: 'SQL statements sent through the pool.', registers });
+  const hits = new client.Counter({ name: 'cache_hits_total', help: 'Cache lookups answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
+  const misses = new client.Counter({ name: 'cache_misses_total', help: 'Cache lookups not answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
+  const operationDuration = new client.Histogram({
+    name: 'cache_operation_duration_seconds',
+    help: 'Duration of a Redis round trip (level l2) or of a source batch on a miss (level source).',
+    labelNames: ['level'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers,
+  });
+  const redisRoundTrips = new client.Counter({ name: 'strata_redis_round_trips_total', help: 'Round trips to Redis for L2 reads and write-backs.', registers });
+  new client.Gauge({
+    name: 'cache_memory_bytes',
+    help: 'Memory held by a cache level (l1: the LRU\'s accounted size).',
+    labelNames: ['level'] as const,
+    registers,
+    collect() {
+      if (cache.l1) this.set({ level: 'l1' }, cache.l1.bytes);
+    },
+  });
+  let evictionsSeen = 0;
+  new client.Counter({
+    name: 'cache_evictions_total',
+    help: 'Entries L1 evicted to stay within its size bound.',
+    registers,
+    collect() {
+      const now = cache.l1?.evictions ?? 0;
+      if (now > evictionsSeen) this.inc(now - evictionsSeen);
+      evictionsSeen = now;
+    },
   });
   new client.Gauge({
     name: 'strata_pg_pool_connections',
     help: 'Postgres pool connections: total, idle, and requests waiting for one.',
     labelNames: ['state'] as const,
-    registers: [registry],
+    registers,
     collect() {
       this.set({ state: 'total' }, db.totalCount);
       this.set({ state: 'idle' }, db.idleCount);
       this.set({ state: 'waiting' }, db.waitingCount);
     },
   });
-  return { registry, requests, duration, errors };
+  return {
+    registry,
+    requests,
+    duration,
+    errors,
+    sqlStatements,
+    cacheObserver: {
+      lookup: (outcome, level, type, count) => (outcome === 'hit' ? hits : misses).inc({ level, type }, count),
+      duration: (level, seconds) => {
+        operationDuration.observe({ level }, seconds);
+        if (level === 'l2') redisRoundTrips.inc();
+      },
+    },
+  };
 }

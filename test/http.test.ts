@@ -87,6 +87,18 @@ describe('GET and the side routes', () => {
     assert.equal(res.status, 200);
     assert.equal((await res.json()).data.sectors.length, 12);
   });
+  test('GET answers carry an ETag, and If-None-Match with it gets 304 and no body', async () => {
+    const url = `${gw.url}?query=${encodeURIComponent('{ movie(id: "5") { title } }')}`;
+    const first = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    const etag = first.headers.get('etag');
+    assert.match(etag ?? '', /^"[\w-]{27}"$/);
+    const again = await fetch(url, { headers: { 'apollo-require-preflight': 'true', 'if-none-match': etag! } });
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), '');
+    const other = await fetch(url, { headers: { 'apollo-require-preflight': 'true', 'if-none-match': '"something-else"' } });
+    assert.equal(other.status, 200);
+    assert.equal(other.headers.get('etag'), etag, 'the same answer has the same ETag');
+  });
   test('a GET without a preflight header is refused (CSRF prevention)', async () => {
     const res = await fetch(`${gw.url}?query=${encodeURIComponent('{ sectors }')}`);
     assert.equal(res.status, 400);

@@ -11,6 +11,12 @@ import { L2, L2Batcher } from './l2.js';
 import { SchemaCachePolicy } from './policy.js';
 import type { TierSet } from './tieredLoader.js';
 
+/** Where the tiers report what they do (the gateway's Prometheus metrics). */
+export interface CacheObserver {
+  lookup(outcome: 'hit' | 'miss', level: 'l1' | 'l2', type: string, count: number): void;
+  duration(level: 'l2' | 'source', seconds: number): void;
+}
+
 /** What the cache serves; each must have a maxAge in the schema (checked at start). */
 export const CACHED_COORDINATES = ['Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company'] as const;
 
@@ -20,8 +26,8 @@ export interface Cache {
   keys: CacheKeys;
   l1: L1 | undefined;
   l2: L2 | undefined;
-  /** The tiers for one request. */
-  tiersFor(): TierSet;
+  /** The tiers for one request, reporting to `observer`. */
+  tiersFor(observer: CacheObserver): TierSet;
   close(): Promise<void>;
 }
 
@@ -45,7 +51,13 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
     keys: createKeys(schemaVersion(typeDefs)),
     l1,
     l2,
-    tiersFor: () => ({ l1, l2: l2 && new L2Batcher(l2), stats: { l1Hits: 0, l2Hits: 0, misses: 0 } }),
+    tiersFor: (observer) => ({
+      l1,
+      l2: l2 && new L2Batcher(l2, (seconds) => observer.duration('l2', seconds)),
+      stats: { l1Hits: 0, l2Hits: 0, misses: 0 },
+      observe: (outcome, level, type, count) => count > 0 && observer.lookup(outcome, level, type, count),
+      observeSource: (seconds) => observer.duration('source', seconds),
+    }),
     close: async () => l2?.close(),
   };
 }

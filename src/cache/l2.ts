@@ -90,7 +90,11 @@ export class L2Batcher {
   private pendingWrites: Array<{ key: string; text: string; ttlMs: number }> = [];
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly l2: L2) {}
+  /** `onRoundTrip` hears each round trip's duration (metrics). */
+  constructor(
+    private readonly l2: L2,
+    private readonly onRoundTrip: (seconds: number) => void = () => undefined,
+  ) {}
 
   /** Resolves with the values of `keys` once this tick's reads of every loader have gone out together. */
   get(keys: readonly string[]): Promise<Array<string | null>> {
@@ -101,9 +105,15 @@ export class L2Batcher {
     });
   }
 
-  /** Queues a write-back; the tick's write-backs go out as one pipeline. */
+  /**
+   * Queues a write-back; the tick's write-backs go out as one pipeline, after the response
+   * if need be (a write-back never adds latency). Counted as a round trip when scheduled.
+   */
   set(key: string, text: string, ttlMs: number): void {
-    if (this.pendingWrites.length === 0) setImmediate(() => this.flushWrites());
+    if (this.pendingWrites.length === 0) {
+      this.roundTrips++;
+      setImmediate(() => this.flushWrites());
+    }
     this.pendingWrites.push({ key, text, ttlMs });
   }
 
@@ -118,7 +128,9 @@ export class L2Batcher {
     this.pendingReads = [];
     const keys = [...new Set(reads.flatMap((r) => r.keys))];
     this.roundTrips++;
+    const started = process.hrtime.bigint();
     const values = await this.l2.mget(keys);
+    this.onRoundTrip(Number(process.hrtime.bigint() - started) / 1e9);
     const byKey = new Map(keys.map((k, i) => [k, values[i]]));
     for (const read of reads) read.resolve(read.keys.map((k) => byKey.get(k) ?? null));
   }
@@ -126,7 +138,10 @@ export class L2Batcher {
   private flushWrites(): void {
     const writes = this.pendingWrites;
     this.pendingWrites = [];
-    this.roundTrips++;
-    this.writing = this.writing.then(() => this.l2.write(writes));
+    this.writing = this.writing.then(async () => {
+      const started = process.hrtime.bigint();
+      await this.l2.write(writes);
+      this.onRoundTrip(Number(process.hrtime.bigint() - started) / 1e9);
+    });
   }
 }

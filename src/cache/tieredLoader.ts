@@ -20,9 +20,15 @@ export interface TierSet {
   l1: L1 | undefined;
   l2: L2Batcher | undefined;
   stats: CacheStats;
+  /** Called for every lookup outcome: a hit at a level, or a miss at a level (metrics). */
+  observe(outcome: 'hit' | 'miss', level: 'l1' | 'l2', type: string, count: number): void;
+  /** Called with the duration of each source batch (metrics). */
+  observeSource(seconds: number): void;
 }
 
 export interface TieredLoaderSpec<V> {
+  /** The GraphQL type served, for metrics labels. */
+  type: string;
   /** The cache key of an id, from keys.ts. */
   key(id: number): string;
   /** How long a found value lives, from the schema's policy. */
@@ -35,38 +41,47 @@ export function createTieredLoader<V>(spec: TieredLoaderSpec<V>, tiers: TierSet)
   return new DataLoader(async (ids) => {
     const keys = ids.map((id) => spec.key(id));
     const values: Array<V | undefined> = new Array(ids.length);
-    let missing = readL1(tiers, keys, values);
-    if (missing.length > 0 && tiers.l2) missing = await readL2(tiers, keys, values, missing);
+    let missing = readL1(spec, tiers, keys, values);
+    if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, keys, values, missing);
     if (missing.length > 0) await readSource(spec, tiers, ids, keys, values, missing);
     return values;
   });
 }
 
 /** Fills what L1 holds; returns the positions it did not. */
-function readL1<V>(tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
+function readL1<V>(spec: TieredLoaderSpec<V>, tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
+  if (!tiers.l1) return keys.map((_, i) => i);
   const missing: number[] = [];
   keys.forEach((key, i) => {
-    const hit = tiers.l1?.get<V>(key);
+    const hit = tiers.l1!.get<V>(key);
     if (hit === undefined) missing.push(i);
-    else {
-      values[i] = hit;
-      tiers.stats.l1Hits++;
-    }
+    else values[i] = hit;
   });
+  tiers.stats.l1Hits += keys.length - missing.length;
+  tiers.observe('hit', 'l1', spec.type, keys.length - missing.length);
+  tiers.observe('miss', 'l1', spec.type, missing.length);
   return missing;
 }
 
 /** Fills what L2 holds (and copies it to L1 with its remaining TTL); returns the positions still missing. */
-async function readL2<V>(tiers: TierSet, keys: string[], values: Array<V | undefined>, missing: number[]): Promise<number[]> {
+async function readL2<V>(
+  spec: TieredLoaderSpec<V>,
+  tiers: TierSet,
+  keys: string[],
+  values: Array<V | undefined>,
+  missing: number[],
+): Promise<number[]> {
   const texts = await tiers.l2!.get(missing.map((i) => keys[i]));
   const still: number[] = [];
   missing.forEach((i, n) => {
     const entry = deserialize<V>(texts[n]);
     if (!entry) return void still.push(i);
     values[i] = entry.value;
-    tiers.stats.l2Hits++;
     tiers.l1?.set(keys[i], entry, texts[n]!.length);
   });
+  tiers.stats.l2Hits += missing.length - still.length;
+  tiers.observe('hit', 'l2', spec.type, missing.length - still.length);
+  tiers.observe('miss', 'l2', spec.type, still.length);
   return still;
 }
 
@@ -80,7 +95,9 @@ async function readSource<V>(
   missing: number[],
 ): Promise<void> {
   tiers.stats.misses += missing.length;
+  const started = process.hrtime.bigint();
   const found = await spec.load(missing.map((i) => ids[i]));
+  tiers.observeSource(Number(process.hrtime.bigint() - started) / 1e9);
   const expiresAt = Date.now() + spec.ttlMs;
   missing.forEach((i, n) => {
     values[i] = found[n];

@@ -28,18 +28,18 @@ export interface Loaders {
 export function createLoaders(db: Db, cache: Cache, tiers: TierSet): Loaders {
   const { keys, policy } = cache;
   return {
-    movie: createTieredLoader({ key: keys.movieMetadata, ttlMs: policy.forType('Movie').ttlMs, load: (ids) => moviesByIds(db, ids) }, tiers),
-    user: createTieredLoader({ key: keys.user, ttlMs: policy.forType('User').ttlMs, load: (ids) => usersByIds(db, ids) }, tiers),
+    movie: createTieredLoader({ type: 'Movie', key: keys.movieMetadata, ttlMs: policy.forType('Movie').ttlMs, load: (ids) => moviesByIds(db, ids) }, tiers),
+    user: createTieredLoader({ type: 'User', key: keys.user, ttlMs: policy.forType('User').ttlMs, load: (ids) => usersByIds(db, ids) }, tiers),
     userProfile: createTieredLoader(
-      { key: keys.userProfile, ttlMs: policy.forField('User.profile').ttlMs, load: (ids) => userProfilesByIds(db, ids) },
+      { type: 'UserProfile', key: keys.userProfile, ttlMs: policy.forField('User.profile').ttlMs, load: (ids) => userProfilesByIds(db, ids) },
       tiers,
     ),
     candidate: createTieredLoader(
-      { key: keys.candidateProfile, ttlMs: policy.forType('Candidate').ttlMs, load: (ids) => candidatesByIds(db, ids) },
+      { type: 'Candidate', key: keys.candidateProfile, ttlMs: policy.forType('Candidate').ttlMs, load: (ids) => candidatesByIds(db, ids) },
       tiers,
     ),
-    job: createTieredLoader({ key: keys.jobProfile, ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) }, tiers),
-    company: createTieredLoader({ key: keys.company, ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) }, tiers),
+    job: createTieredLoader({ type: 'Job', key: keys.jobProfile, ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) }, tiers),
+    company: createTieredLoader({ type: 'Company', key: keys.company, ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) }, tiers),
     // Three rows in all, read per request (not cached yet): one statement reads them, whichever were asked for.
     algorithmWeights: new DataLoader(async (algorithms) => {
       const rows = await algorithmWeights(db);

@@ -1,7 +1,8 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
  * (it computes each response's Cache-Control), then the no-store fallback that reads it,
- * then observation, the sandbox page, and the drains that stop the server cleanly.
+ * then observation and `x-cache-debug`, the sandbox page, and the drains that stop the
+ * server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
@@ -14,6 +15,7 @@ import type { Context } from './context.js';
 import { noStorePlugin } from './plugins/noStore.js';
 import { observePlugin } from './plugins/observe.js';
 import { sandboxLandingPage } from './plugins/sandbox.js';
+import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 
 export function createApollo(options: {
   schema: GraphQLSchema;
@@ -22,8 +24,10 @@ export function createApollo(options: {
   httpServer: Server;
   /** Stops the WebSocket server; called when Apollo drains. */
   stopSubscriptions: () => Promise<void>;
+  /** Operation names allowed as metric labels. */
+  knownOperations: ReadonlySet<string>;
 }): ApolloServer<Context> {
-  const { schema, config, metrics, httpServer, stopSubscriptions } = options;
+  const { schema, config, metrics, httpServer, stopSubscriptions, knownOperations } = options;
   return new ApolloServer<Context>({
     schema,
     // Stack traces only outside production; the request id in the response ties an error to its log line.
@@ -34,7 +38,8 @@ export function createApollo(options: {
       // The default maxAge of 0 means a field without a hint makes the response uncacheable.
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
       noStorePlugin(),
-      observePlugin(metrics),
+      observePlugin(metrics, knownOperations),
+      cacheDebugPlugin(),
       sandboxLandingPage(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { drainServer: stopSubscriptions }; } },

@@ -7,7 +7,8 @@ import type { Matcher } from '../services/matcher.js';
 import type { MatchHistory } from '../services/matchHistory.js';
 import type { Recommender } from '../services/recommender.js';
 import type { Cache } from '../cache/index.js';
-import type { CacheStats } from '../cache/tieredLoader.js';
+import type { TierSet } from '../cache/tieredLoader.js';
+import type { RequestScope } from '../db/requestScope.js';
 
 /** Long-lived parts shared by every request of one gateway instance. */
 export interface Services {
@@ -24,7 +25,9 @@ export interface Context {
   requestId: string;
   caller: Caller;
   loaders: Loaders;
-  /** What the cache tiers answered for this request. */
-  cacheStats: CacheStats;
+  /** This request's view of the cache tiers, with its counters. */
+  tiers: TierSet;
+  /** This request's SQL statement count. */
+  requestScope: RequestScope;
   services: Services;
 }

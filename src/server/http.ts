@@ -4,11 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import type { Context } from './context.js';
 import type { Metrics } from '../metrics.js';
 import { SANDBOX_ASSETS } from './plugins/sandbox.js';
+import { inRequestScope, type RequestScope } from '../db/requestScope.js';
 import { logger } from '../log.js';
 
 const log = logger('server.http');
@@ -19,7 +20,7 @@ export interface HttpHandlerOptions {
   apollo: ApolloServer<Context>;
   metrics: Metrics;
   /** Builds the context of one GraphQL request. */
-  context: (request: { requestId: string; authorization: string | undefined }) => Promise<Context>;
+  context: (request: { requestId: string; authorization: string | undefined; scope: RequestScope }) => Promise<Context>;
   /** Each dependency's state, for /ready. */
   readiness: () => Promise<{ ready: boolean; dependencies: Record<string, unknown> }>;
 }
@@ -79,13 +80,27 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         body = raw;
       }
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: () => context({ requestId, authorization: headers.get('authorization') }),
-    });
+    const scope: RequestScope = { sqlStatements: 0 };
+    const response = await inRequestScope(scope, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
+        context: () => context({ requestId, authorization: headers.get('authorization'), scope }),
+      }),
+    );
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') return void res.end(response.body.string);
+    if (response.body.kind === 'complete') {
+      if (req.method === 'GET' && res.statusCode === 200) {
+        // The ETag is the answer's hash: a client (or CDN) that holds it gets 304 and no body.
+        const etag = `"${createHash('sha256').update(response.body.string).digest('base64url').slice(0, 27)}"`;
+        res.setHeader('etag', etag);
+        if (matchesEtag(headers.get('if-none-match'), etag)) {
+          res.statusCode = 304;
+          return void res.end();
+        }
+      }
+      return void res.end(response.body.string);
+    }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   }
@@ -131,6 +146,15 @@ function json(res: ServerResponse, status: number, value: unknown): void {
 /** An error the GraphQL way (errors[].extensions.code) for failures before Apollo runs. */
 function graphqlError(res: ServerResponse, status: number, code: string, message: string): void {
   json(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** If-None-Match: a list of ETags (weak ones compare equal to strong ones), or *. */
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
+import { existsSync } from 'node:fs';
 import { projectRoot } from '../config.js';
 import { resolvers } from '../../resolvers/index.js';
 
@@ -17,4 +18,14 @@ export function readTypeDefs(): string[] {
 
 export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: readTypeDefs(), resolvers: resolvers as never });
+}
+
+/** The operation names of the first-party contract (contract/operations.graphql); empty without it. */
+export function contractOperationNames(): Set<string> {
+  const file = path.join(projectRoot, 'contract', 'operations.graphql');
+  if (!existsSync(file)) return new Set();
+  const names = parse(readFileSync(file, 'utf8')).definitions.flatMap((d) =>
+    d.kind === 'OperationDefinition' && d.name ? [d.name.value] : [],
+  );
+  return new Set(names);
 }

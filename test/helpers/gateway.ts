@@ -12,7 +12,11 @@ export const TEST_JWT_SECRET = 'test-secret-for-strata-tests';
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }> };
+  body: {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }>;
+    extensions?: Record<string, any>;
+  };
 }
 
 export interface TestGateway {

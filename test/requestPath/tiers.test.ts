@@ -89,6 +89,38 @@ describe('lookup order', () => {
   });
 });
 
+describe('visibility', () => {
+  test('x-cache-debug: 1 reports what the request cost at each level', async () => {
+    cache().l1!.clear();
+    const query = '{ a: movie(id: "471") { title } b: movie(id: "472") { title } }';
+    const debug = { headers: { 'x-cache-debug': '1' } };
+    const cold = (await gw.post(query, {}, debug)).body.extensions!.cache;
+    assert.deepEqual(cold, { l1Hits: 0, l2Hits: 0, misses: 2, redisRoundTrips: 2, sqlStatements: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const warm = (await gw.post(query, {}, debug)).body.extensions!.cache;
+    assert.deepEqual(warm, { l1Hits: 2, l2Hits: 0, misses: 0, redisRoundTrips: 0, sqlStatements: 0 });
+    cache().l1!.clear();
+    const fromL2 = (await gw.post(query, {}, debug)).body.extensions!.cache;
+    assert.deepEqual(fromL2, { l1Hits: 0, l2Hits: 2, misses: 0, redisRoundTrips: 1, sqlStatements: 0 });
+    assert.equal((await gw.post(query)).body.extensions, undefined, 'nothing without the header');
+  });
+
+  test('/metrics counts hits and misses per level and type, memory, round trips and statements', async () => {
+    await gw.post('{ movie(id: "473") { title } }', {}, { operationName: undefined });
+    await gw.post('query Movie { movie(id: "473") { title } }');
+    const text = await (await fetch(new URL('/metrics', gw.url))).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    assert.ok(value(/^cache_hits_total\{level="l1",type="Movie"\} (\d+)/m) >= 1);
+    assert.ok(value(/^cache_misses_total\{level="l2",type="Movie"\} (\d+)/m) >= 1);
+    assert.ok(value(/^cache_memory_bytes\{level="l1"\} (\d+)/m) > 0);
+    assert.ok(value(/^strata_redis_round_trips_total (\d+)/m) >= 1);
+    assert.ok(value(/^strata_sql_statements_total (\d+)/m) >= 1);
+    assert.match(text, /cache_operation_duration_seconds_count\{level="l2"\} \d+/);
+    assert.match(text, /strata_graphql_request_duration_seconds_count\{type="query",operation="Movie"\} \d+/);
+    assert.match(text, /strata_graphql_request_duration_seconds_count\{type="query",operation="other"\} \d+/);
+  });
+});
+
 describe('writes', () => {
   test('a mutation deletes what it changed from L1 and L2 before it answers', async () => {
     const key = cache().keys.candidateProfile(14);

@@ -8,7 +8,8 @@ const log = logger('server');
 /** Codes that mean the client sent something wrong: expected, not logged as failures. */
 const CLIENT_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'UNAUTHENTICATED', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'OPERATION_RESOLUTION_FAILURE']);
 
-export function observePlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+/** `knownOperations`: the names that may appear as a label (the first-party contract's). */
+export function observePlugin(metrics: Metrics, knownOperations: ReadonlySet<string>): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -30,10 +31,11 @@ export function observePlugin(metrics: Metrics): ApolloServerPlugin<Context> {
             }
           }
         },
-        async willSendResponse({ operation }) {
+        async willSendResponse({ operation, operationName }) {
           const type = operation?.operation ?? 'unknown';
           metrics.requests.inc({ type, outcome: failed ? 'error' : 'ok' });
-          metrics.duration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
+          const name = operationName && knownOperations.has(operationName) ? operationName : 'other';
+          metrics.duration.observe({ type, operation: name }, Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
