@@ -9,6 +9,8 @@ import { createKeys, schemaVersion, type CacheKeys } from './keys.js';
 import { L1 } from './l1.js';
 import { L2, L2Batcher } from './l2.js';
 import { SchemaCachePolicy } from './policy.js';
+import { SingleFlight } from './singleFlight.js';
+import { WriteFence } from './writeFence.js';
 import type { TierSet } from './tieredLoader.js';
 
 /** Where the tiers report what they do (the gateway's Prometheus metrics). */
@@ -26,6 +28,8 @@ export interface Cache {
   keys: CacheKeys;
   l1: L1 | undefined;
   l2: L2 | undefined;
+  singleFlight: SingleFlight | undefined;
+  fence: WriteFence;
   /** The tiers for one request, reporting to `observer`. */
   tiersFor(observer: CacheObserver): TierSet;
   close(): Promise<void>;
@@ -35,6 +39,8 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
   const policy = new SchemaCachePolicy(schema);
   policy.assertCacheable(CACHED_COORDINATES);
   const mode = config.cache.mode;
+  const singleFlight = mode === 'off' ? undefined : new SingleFlight();
+  const fence = new WriteFence(config.database.queryTimeoutMs);
   const l1 = mode === 'off' ? undefined : new L1(config.cache.l1MaxBytes);
   const l2 =
     mode === 'l1+l2' && config.redis.url
@@ -51,9 +57,13 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
     keys: createKeys(schemaVersion(typeDefs)),
     l1,
     l2,
+    singleFlight,
+    fence,
     tiersFor: (observer) => ({
       l1,
       l2: l2 && new L2Batcher(l2, (seconds) => observer.duration('l2', seconds)),
+      singleFlight,
+      fence,
       stats: { l1Hits: 0, l2Hits: 0, misses: 0 },
       observe: (outcome, level, type, count) => count > 0 && observer.lookup(outcome, level, type, count),
       observeSource: (seconds) => observer.duration('source', seconds),

@@ -2,12 +2,15 @@
  * A DataLoader whose batch function reads the tiers in order — L1, then L2 (one round trip
  * shared with every other loader of the tick), then the source (one batched statement) —
  * and writes what the source found back to L2 (one pipeline per tick) and L1, with the TTL
- * the schema gives. Misses (ids with no row) are not cached.
+ * the schema gives. Misses (ids with no row) are not cached. Keys another request is
+ * already loading are waited for, not loaded again (single flight).
  */
 import DataLoader from 'dataloader';
 import { deserialize, serialize, type Entry } from './entry.js';
 import type { L1 } from './l1.js';
 import type { L2Batcher } from './l2.js';
+import type { SingleFlight } from './singleFlight.js';
+import type { WriteFence } from './writeFence.js';
 
 /** Per request: what the tiers answered, for tests, `x-cache-debug` and metrics. */
 export interface CacheStats {
@@ -19,6 +22,10 @@ export interface CacheStats {
 export interface TierSet {
   l1: L1 | undefined;
   l2: L2Batcher | undefined;
+  /** Shared by every request of the instance: concurrent misses of one key load it once (none with CACHE=off). */
+  singleFlight: SingleFlight | undefined;
+  /** Shared by every request of the instance: no write-back of a key changed since its load began. */
+  fence: WriteFence;
   stats: CacheStats;
   /** Called for every lookup outcome: a hit at a level, or a miss at a level (metrics). */
   observe(outcome: 'hit' | 'miss', level: 'l1' | 'l2', type: string, count: number): void;
@@ -85,7 +92,7 @@ async function readL2<V>(
   return still;
 }
 
-/** Loads the rest from the source and writes what it found back to both tiers. */
+/** Loads the rest from the source (joining loads under way) and writes what it loaded back to both tiers. */
 async function readSource<V>(
   spec: TieredLoaderSpec<V>,
   tiers: TierSet,
@@ -95,16 +102,34 @@ async function readSource<V>(
   missing: number[],
 ): Promise<void> {
   tiers.stats.misses += missing.length;
-  const started = process.hrtime.bigint();
-  const found = await spec.load(missing.map((i) => ids[i]));
-  tiers.observeSource(Number(process.hrtime.bigint() - started) / 1e9);
+  const missingKeys = missing.map((i) => keys[i]);
+  // `own` indexes into `missing`: the positions no other request is loading already.
+  const loadOwn = async (own: number[]) => {
+    const ticket = tiers.fence.ticket();
+    const started = process.hrtime.bigint();
+    const loaded = await spec.load(own.map((n) => ids[missing[n]]));
+    tiers.observeSource(Number(process.hrtime.bigint() - started) / 1e9);
+    writeBack(spec, tiers, own.map((n) => keys[missing[n]]), loaded, ticket);
+    return loaded;
+  };
+  const found = tiers.singleFlight
+    ? await tiers.singleFlight.load(missingKeys, loadOwn)
+    : await loadOwn(missing.map((_, n) => n));
+  missing.forEach((i, n) => (values[i] = found[n]));
+}
+
+/**
+ * Stores what the source found: L1 now, L2 with the tick's pipeline — except keys changed
+ * since the load took `ticket`, whose value may be the row from before the write.
+ */
+function writeBack<V>(spec: TieredLoaderSpec<V>, tiers: TierSet, keys: string[], loaded: Array<V | undefined>, ticket: number): void {
+  if (spec.ttlMs <= 0) return;
   const expiresAt = Date.now() + spec.ttlMs;
-  missing.forEach((i, n) => {
-    values[i] = found[n];
-    if (found[n] === undefined || spec.ttlMs <= 0) return;
-    const entry: Entry<V> = { value: found[n]!, expiresAt };
+  loaded.forEach((value, n) => {
+    if (value === undefined || tiers.fence.changedSince(keys[n], ticket)) return;
+    const entry: Entry<V> = { value, expiresAt };
     const text = serialize(entry);
-    tiers.l1?.set(keys[i], entry, text.length);
-    tiers.l2?.set(keys[i], text, spec.ttlMs);
+    tiers.l1?.set(keys[n], entry, text.length);
+    tiers.l2?.set(keys[n], text, spec.ttlMs);
   });
 }

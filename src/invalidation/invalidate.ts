@@ -18,6 +18,9 @@ const log = logger('invalidation');
 /** Applies `events` to the cache tiers and this request's loaders, then announces them. */
 export async function invalidate(services: Services, loaders: Loaders, events: readonly DomainEvent[]): Promise<void> {
   const keys = events.flatMap((event) => keysOf(services.cache.keys, event));
+  // Fence first: a load already under way must neither be joined nor written back from now on.
+  services.cache.fence.invalidate(keys);
+  services.cache.singleFlight?.drop(keys);
   services.cache.l1?.evict(keys);
   try {
     await services.cache.l2?.del(keys);

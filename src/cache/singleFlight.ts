@@ -1,0 +1,53 @@
+/**
+ * One source load per key per instance: a request that misses a key another request is
+ * already loading waits for that load instead of starting its own. (Across instances, a
+ * Redis lock is still to come.)
+ */
+export class SingleFlight {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Values for `keys`: joined from loads under way, and for the rest from one call of
+   * `loadOwn(positions)`, whose results are shared with anyone who asks meanwhile. A failed
+   * load fails every waiter and is not kept.
+   */
+  async load<V>(keys: readonly string[], loadOwn: (positions: number[]) => Promise<Array<V | undefined>>): Promise<Array<V | undefined>> {
+    const pending: Array<Promise<V | undefined>> = new Array(keys.length);
+    const own: number[] = [];
+    keys.forEach((key, i) => {
+      const running = this.inFlight.get(key) as Promise<V | undefined> | undefined;
+      if (running) pending[i] = running;
+      else own.push(i);
+    });
+    if (own.length > 0) {
+      const batch = loadOwn(own);
+      own.forEach((i, n) => {
+        const value = batch.then((values) => values[n]);
+        pending[i] = value;
+        this.inFlight.set(keys[i], value);
+        // Forget the load once settled (unless a newer one took the key); never an unhandled rejection.
+        value.then(
+          () => this.forget(keys[i], value),
+          () => this.forget(keys[i], value),
+        );
+      });
+    }
+    return Promise.all(pending);
+  }
+
+  /**
+   * Stops sharing the loads under way for `keys`: after a write, a request must not join a
+   * load that started before it and may return the old row.
+   */
+  drop(keys: readonly string[]): void {
+    for (const key of keys) this.inFlight.delete(key);
+  }
+
+  private forget(key: string, value: Promise<unknown>): void {
+    if (this.inFlight.get(key) === value) this.inFlight.delete(key);
+  }
+}
