@@ -1,9 +1,8 @@
 import type { QueryResolvers } from '../src/generated/resolverTypes.js';
 import { checkRange, parseId, BadUserInputError, NotFoundError, UnauthenticatedError } from '../src/errors.js';
-import { allGenres, popularMovieIds, topMovieIdsByGenre } from '../src/db/sources/movies.js';
+import { allGenres } from '../src/db/sources/movies.js';
 import { allSectors, jobsList } from '../src/db/sources/jobs.js';
-import { matchingStats } from '../src/db/sources/stats.js';
-import { invalidCoordinates, travelTime } from '../src/engine/geo.js';
+import { invalidCoordinates } from '../src/engine/geo.js';
 import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/services/matches.js';
 import { recommendationsFor } from './User.js';
 import { present } from './load.js';
@@ -23,12 +22,12 @@ export const Query: QueryResolvers = {
   },
   genres: (_, __, ctx) => allGenres(ctx.services.db),
   popularMovies: async (_, { limit }, ctx) => {
-    const ids = await popularMovieIds(ctx.services.db, checkRange(limit, 'limit', 1, MAX_LIST));
+    const ids = (await ctx.loaders.popularMovieIds.load(checkRange(limit, 'limit', 1, MAX_LIST))) ?? [];
     return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
   },
   topMoviesByGenre: async (_, { genre, limit }, ctx) => {
-    const byGenre = await topMovieIdsByGenre(ctx.services.db, [genre], checkRange(limit, 'limit', 1, MAX_LIST));
-    return present(await ctx.loaders.movie.loadMany(byGenre.get(genre)!.map((m) => m.movieId)));
+    const ids = (await ctx.loaders.topMovieIdsByGenre.load({ genre, limit: checkRange(limit, 'limit', 1, MAX_LIST) })) ?? [];
+    return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
   },
   user: (_, { id }, ctx) => ctx.loaders.user.load(parseId(id, 'id')),
   recommendations: async (_, { userId, n, strategy }, ctx) => {
@@ -58,13 +57,15 @@ export const Query: QueryResolvers = {
     topJobsForCandidate(ctx, parseId(candidateId, 'candidateId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
   topCandidates: (_, { jobId, limit, algorithm }, ctx) =>
     topCandidatesForJob(ctx, parseId(jobId, 'jobId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
-  travelTime: (_, { from, to }) => {
+  travelTime: async (_, { from, to }, ctx) => {
     for (const [name, point] of [['from', from], ['to', to]] as const) {
       const problem = invalidCoordinates(point);
       if (problem) throw new BadUserInputError(`${name}.${problem}`, name);
     }
-    return travelTime(from, to);
+    // A pure function of its arguments: always found.
+    return (await ctx.loaders.travelTime.load({ from, to }))!;
   },
-  matchingStats: (_, { sector, hours }, ctx) => matchingStats(ctx.services.db, sector ?? null, checkRange(hours, 'hours', 1, 720)),
+  matchingStats: async (_, { sector, hours }, ctx) =>
+    (await ctx.loaders.matchingStats.load({ sector: sector ?? null, hours: checkRange(hours, 'hours', 1, 720) })) ?? [],
   algorithmWeights: (_, { algorithm }, ctx) => ctx.loaders.algorithmWeights.load(algorithm),
 };

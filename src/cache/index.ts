@@ -20,7 +20,10 @@ export interface CacheObserver {
 }
 
 /** What the cache serves; each must have a maxAge in the schema (checked at start). */
-export const CACHED_COORDINATES = ['Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company'] as const;
+export const CACHED_COORDINATES = [
+  'Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company',
+  'Query.travelTime', 'Query.popularMovies', 'Query.topMoviesByGenre', 'Query.matchingStats',
+] as const;
 
 export interface Cache {
   mode: Config['cache']['mode'];

@@ -14,6 +14,12 @@ export interface CacheKeys {
   candidateProfile(id: number): string;
   jobProfile(id: number): string;
   company(id: number): string;
+  /** Coordinates rounded to 5 decimals (about a metre): nearer points share an entry. */
+  geoDistance(from: { lat: number; lng: number }, to: { lat: number; lng: number }): string;
+  popularMovies(limit: number): string;
+  topMoviesByGenre(genre: string, limit: number): string;
+  /** `sector` null means every sector. */
+  matchingStats(sector: string | null, hours: number): string;
 }
 
 /** The first 12 hex digits of the SDL's sha256. */
@@ -31,5 +37,13 @@ export function createKeys(version: string): CacheKeys {
     candidateProfile: (id) => `${prefix}profile:candidate:${id}`,
     jobProfile: (id) => `${prefix}profile:job:${id}`,
     company: (id) => `${prefix}company:${id}`,
+    geoDistance: (from, to) => `${prefix}geo:distance:${point(from)}:${point(to)}`,
+    popularMovies: (limit) => `${prefix}movies:popular:limit:${limit}`,
+    topMoviesByGenre: (genre, limit) => `${prefix}movies:top:genre:${encodeURIComponent(genre)}:limit:${limit}`,
+    matchingStats: (sector, hours) => `${prefix}analytics:stats:sector:${sector === null ? '*' : encodeURIComponent(sector)}:hours:${hours}`,
   };
+}
+
+function point(p: { lat: number; lng: number }): string {
+  return `${p.lat.toFixed(5)},${p.lng.toFixed(5)}`;
 }

@@ -33,30 +33,31 @@ export interface TierSet {
   observeSource(seconds: number): void;
 }
 
-export interface TieredLoaderSpec<V> {
-  /** The GraphQL type served, for metrics labels. */
+export interface TieredLoaderSpec<K, V> {
+  /** What is served, for metrics labels: a GraphQL type (`Movie`) or field (`Query.travelTime`). */
   type: string;
-  /** The cache key of an id, from keys.ts. */
-  key(id: number): string;
+  /** The cache key of a load key (an id, or a field's arguments), from keys.ts. */
+  key(k: K): string;
   /** How long a found value lives, from the schema's policy. */
   ttlMs: number;
-  /** The source of truth: values in the order of `ids`, undefined where none exists. */
-  load(ids: readonly number[]): Promise<Array<V | undefined>>;
+  /** The source of truth: values in the order of `ks`, undefined where none exists. */
+  load(ks: readonly K[]): Promise<Array<V | undefined>>;
 }
 
-export function createTieredLoader<V>(spec: TieredLoaderSpec<V>, tiers: TierSet): DataLoader<number, V | undefined> {
-  return new DataLoader(async (ids) => {
+export function createTieredLoader<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet): DataLoader<K, V | undefined, string> {
+  // The cache key doubles as DataLoader's: arguments that build one key are one load.
+  return new DataLoader<K, V | undefined, string>(async (ids) => {
     const keys = ids.map((id) => spec.key(id));
     const values: Array<V | undefined> = new Array(ids.length);
     let missing = readL1(spec, tiers, keys, values);
     if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, keys, values, missing);
     if (missing.length > 0) await readSource(spec, tiers, ids, keys, values, missing);
     return values;
-  });
+  }, { cacheKeyFn: spec.key });
 }
 
 /** Fills what L1 holds; returns the positions it did not. */
-function readL1<V>(spec: TieredLoaderSpec<V>, tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
+function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
   if (!tiers.l1) return keys.map((_, i) => i);
   const missing: number[] = [];
   keys.forEach((key, i) => {
@@ -71,8 +72,8 @@ function readL1<V>(spec: TieredLoaderSpec<V>, tiers: TierSet, keys: string[], va
 }
 
 /** Fills what L2 holds (and copies it to L1 with its remaining TTL); returns the positions still missing. */
-async function readL2<V>(
-  spec: TieredLoaderSpec<V>,
+async function readL2<K, V>(
+  spec: TieredLoaderSpec<K, V>,
   tiers: TierSet,
   keys: string[],
   values: Array<V | undefined>,
@@ -93,10 +94,10 @@ async function readL2<V>(
 }
 
 /** Loads the rest from the source (joining loads under way) and writes what it loaded back to both tiers. */
-async function readSource<V>(
-  spec: TieredLoaderSpec<V>,
+async function readSource<K, V>(
+  spec: TieredLoaderSpec<K, V>,
   tiers: TierSet,
-  ids: readonly number[],
+  ids: readonly K[],
   keys: string[],
   values: Array<V | undefined>,
   missing: number[],
@@ -122,7 +123,7 @@ async function readSource<V>(
  * Stores what the source found: L1 now, L2 with the tick's pipeline — except keys changed
  * since the load took `ticket`, whose value may be the row from before the write.
  */
-function writeBack<V>(spec: TieredLoaderSpec<V>, tiers: TierSet, keys: string[], loaded: Array<V | undefined>, ticket: number): void {
+function writeBack<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, keys: string[], loaded: Array<V | undefined>, ticket: number): void {
   if (spec.ttlMs <= 0) return;
   const expiresAt = Date.now() + spec.ttlMs;
   loaded.forEach((value, n) => {

@@ -6,8 +6,10 @@
  */
 import DataLoader from 'dataloader';
 import type { Db } from '../db/pool.js';
-import type { AlgorithmWeightsRow, CandidateRow, CompanyRow, JobRow, MovieRow, UserProfileRow, UserRow } from '../db/rows.js';
-import { moviesByIds } from '../db/sources/movies.js';
+import type { AlgorithmWeightsRow, CandidateRow, CompanyRow, JobRow, MatchingStatsRow, MovieRow, UserProfileRow, UserRow } from '../db/rows.js';
+import { moviesByIds, popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
+import { matchingStats } from '../db/sources/stats.js';
+import { travelTime, type GeoPoint } from '../engine/geo.js';
 import { userProfilesByIds, usersByIds } from '../db/sources/users.js';
 import { algorithmWeights, candidatesByIds, companiesByIds, jobsByIds } from '../db/sources/jobs.js';
 import type { MatchAlgorithm } from '../engine/matching.js';
@@ -22,6 +24,11 @@ export interface Loaders {
   job: DataLoader<number, JobRow | undefined>;
   company: DataLoader<number, CompanyRow | undefined>;
   algorithmWeights: DataLoader<MatchAlgorithm, AlgorithmWeightsRow>;
+  // Computed fields whose inputs change only with a view refresh (or never): a TTL bounds them.
+  travelTime: DataLoader<{ from: GeoPoint; to: GeoPoint }, { minutes: number; distanceKm: number } | undefined, string>;
+  popularMovieIds: DataLoader<number, Array<{ movieId: number; ratingCount: number }> | undefined, string>;
+  topMovieIdsByGenre: DataLoader<{ genre: string; limit: number }, Array<{ movieId: number; avgRating: number }> | undefined, string>;
+  matchingStats: DataLoader<{ sector: string | null; hours: number }, MatchingStatsRow[] | undefined, string>;
 }
 
 /** The catalogue of loaders for one request: key, TTL (from the schema) and source of each. */
@@ -40,6 +47,42 @@ export function createLoaders(db: Db, cache: Cache, tiers: TierSet): Loaders {
     ),
     job: createTieredLoader({ type: 'Job', key: keys.jobProfile, ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) }, tiers),
     company: createTieredLoader({ type: 'Company', key: keys.company, ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) }, tiers),
+    travelTime: createTieredLoader(
+      {
+        type: 'Query.travelTime',
+        key: ({ from, to }) => keys.geoDistance(from, to),
+        ttlMs: policy.forField('Query.travelTime').ttlMs,
+        load: async (pairs) => pairs.map(({ from, to }) => travelTime(from, to)),
+      },
+      tiers,
+    ),
+    popularMovieIds: createTieredLoader(
+      {
+        type: 'Query.popularMovies',
+        key: keys.popularMovies,
+        ttlMs: policy.forField('Query.popularMovies').ttlMs,
+        load: (limits) => Promise.all(limits.map((limit) => popularMovieIds(db, limit))),
+      },
+      tiers,
+    ),
+    topMovieIdsByGenre: createTieredLoader(
+      {
+        type: 'Query.topMoviesByGenre',
+        key: ({ genre, limit }) => keys.topMoviesByGenre(genre, limit),
+        ttlMs: policy.forField('Query.topMoviesByGenre').ttlMs,
+        load: (asks) => Promise.all(asks.map(async ({ genre, limit }) => (await topMovieIdsByGenre(db, [genre], limit)).get(genre)!)),
+      },
+      tiers,
+    ),
+    matchingStats: createTieredLoader(
+      {
+        type: 'Query.matchingStats',
+        key: ({ sector, hours }) => keys.matchingStats(sector, hours),
+        ttlMs: policy.forField('Query.matchingStats').ttlMs,
+        load: (asks) => Promise.all(asks.map(({ sector, hours }) => matchingStats(db, sector, hours))),
+      },
+      tiers,
+    ),
     // Three rows in all, read per request (not cached yet): one statement reads them, whichever were asked for.
     algorithmWeights: new DataLoader(async (algorithms) => {
       const rows = await algorithmWeights(db);

@@ -89,6 +89,35 @@ describe('lookup order', () => {
   });
 });
 
+describe('computed fields served from the tiers', () => {
+  // ticks: round trips from a warm L2 — a list of ids first, then (next tick) the movies they name.
+  const fields: Array<[name: string, query: string, key: () => string, coordinate: string, ticks: number]> = [
+    ['travelTime', '{ travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes distanceKm } }',
+      () => cache().keys.geoDistance({ lat: 48.8566, lng: 2.3522 }, { lat: 45.764, lng: 4.8357 }), 'Query.travelTime', 1],
+    ['popularMovies', '{ popularMovies(limit: 5) { id ratingCount } }', () => cache().keys.popularMovies(5), 'Query.popularMovies', 2],
+    ['topMoviesByGenre', '{ topMoviesByGenre(genre: "Drama", limit: 5) { id } }', () => cache().keys.topMoviesByGenre('Drama', 5), 'Query.topMoviesByGenre', 2],
+    ['matchingStats', '{ matchingStats(hours: 48) { hour sector totalMatches avgScore p95Score } }', () => cache().keys.matchingStats(null, 48), 'Query.matchingStats', 1],
+  ];
+  for (const [name, query, key, coordinate, ticks] of fields) {
+    test(`${name}: the same answer cold, from L1 and from L2, and an L2 TTL from ${coordinate}'s hint`, async () => {
+      cache().l1!.clear();
+      await redis.client.del(key());
+      const cold = await measured(query);
+      const pttl = await redis.client.pttl(key());
+      const ttlMs = cache().policy.forField(coordinate).ttlMs;
+      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `PTTL ${pttl}, hint ${ttlMs}`);
+      const fromL1 = await measured(query);
+      assert.deepEqual(fromL1.data, cold.data);
+      assert.deepEqual(fromL1.sql, []);
+      cache().l1!.clear();
+      const fromL2 = await measured(query);
+      assert.deepEqual(fromL2.data, cold.data, 'what went through JSON in Redis answers the same');
+      assert.deepEqual(fromL2.sql, []);
+      assert.equal(fromL2.redisCalls.mget, ticks);
+    });
+  }
+});
+
 describe('visibility', () => {
   test('x-cache-debug: 1 reports what the request cost at each level', async () => {
     cache().l1!.clear();
