@@ -65,10 +65,7 @@ function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, keys: string
     if (hit === undefined) missing.push(i);
     else values[i] = hit;
   });
-  tiers.stats.l1Hits += keys.length - missing.length;
-  tiers.observe('hit', 'l1', spec.type, keys.length - missing.length);
-  tiers.observe('miss', 'l1', spec.type, missing.length);
-  return missing;
+  return counted(spec, tiers, 'l1', keys.length, missing);
 }
 
 /** Fills what L2 holds (and copies it to L1 with its remaining TTL); returns the positions still missing. */
@@ -87,10 +84,17 @@ async function readL2<K, V>(
     values[i] = entry.value;
     tiers.l1?.set(keys[i], entry, texts[n]!.length);
   });
-  tiers.stats.l2Hits += missing.length - still.length;
-  tiers.observe('hit', 'l2', spec.type, missing.length - still.length);
-  tiers.observe('miss', 'l2', spec.type, still.length);
-  return still;
+  return counted(spec, tiers, 'l2', missing.length, still);
+}
+
+/** Records a level's hits and misses (request stats and metrics); returns the misses. */
+function counted<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, level: 'l1' | 'l2', asked: number, missing: number[]): number[] {
+  const hits = asked - missing.length;
+  if (level === 'l1') tiers.stats.l1Hits += hits;
+  else tiers.stats.l2Hits += hits;
+  tiers.observe('hit', level, spec.type, hits);
+  tiers.observe('miss', level, spec.type, missing.length);
+  return missing;
 }
 
 /** Loads the rest from the source (joining loads under way) and writes what it loaded back to both tiers. */
