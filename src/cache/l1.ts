@@ -10,9 +10,9 @@ export class L1 {
   evictions = 0;
 
   constructor(maxBytes: number) {
+    // Every set() passes the entry's size, so no sizeCalculation is needed.
     this.lru = new LRUCache<string, Entry, unknown>({
       maxSize: maxBytes,
-      sizeCalculation: (_entry, key) => key.length * 2 + 64,
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.evictions++;
       },

@@ -6,7 +6,6 @@
 import { haversineKm, travelMinutesForKm, type GeoPoint } from './geo.js';
 
 export type MatchAlgorithm = 'WEIGHTED' | 'SKILLS_ONLY' | 'GEO_FIRST';
-export const MATCH_ALGORITHMS: readonly MatchAlgorithm[] = ['WEIGHTED', 'SKILLS_ONLY', 'GEO_FIRST'];
 
 export interface MatchWeights {
   skills: number;

@@ -1,8 +1,8 @@
 /**
  * What follows every write, before the mutation's response: the cached entries of the
- * changed entities are evicted from L1 and deleted from L2, the request's own loaders forget
- * them (a later field of the same operation reads them anew), and the changed entities are
- * announced to `cacheInvalidated` subscribers.
+ * entities the events changed (`entitiesOf`) are evicted from L1 and deleted from L2, the
+ * request's own loaders forget them (a later field of the same operation reads them anew),
+ * and the entities are announced to `cacheInvalidated` subscribers.
  *
  * This instance only, by exact key: tags, other instances and writes that bypass the
  * gateway are issue 4.
@@ -10,14 +10,27 @@
 import type { Loaders } from '../loaders/index.js';
 import type { Services } from '../server/context.js';
 import type { CacheKeys } from '../cache/keys.js';
+import type { MatchAlgorithm } from '../engine/matching.js';
 import { logger } from '../log.js';
-import type { DomainEvent } from './events.js';
+import { entitiesOf, type DomainEvent } from './events.js';
 
 const log = logger('invalidation');
 
+/** Per changed entity type: its cache keys, and the loader entries to forget. */
+const cachedAs: Record<string, { keys(keys: CacheKeys, id: string): string[]; forget(loaders: Loaders, id: string): void }> = {
+  Movie: { keys: (k, id) => [k.movieMetadata(Number(id))], forget: (l, id) => l.movie.clear(Number(id)) },
+  // A rating changes the user's profile; the user row itself (name, email) is unchanged.
+  User: { keys: (k, id) => [k.userProfile(Number(id))], forget: (l, id) => l.userProfile.clear(Number(id)) },
+  Candidate: { keys: (k, id) => [k.candidateProfile(Number(id))], forget: (l, id) => l.candidate.clear(Number(id)) },
+  Job: { keys: (k, id) => [k.jobProfile(Number(id))], forget: (l, id) => l.job.clear(Number(id)) },
+  // Weights are read per request, not cached yet.
+  AlgorithmWeights: { keys: () => [], forget: (l, id) => l.algorithmWeights.clear(id as MatchAlgorithm) },
+};
+
 /** Applies `events` to the cache tiers and this request's loaders, then announces them. */
 export async function invalidate(services: Services, loaders: Loaders, events: readonly DomainEvent[]): Promise<void> {
-  const keys = events.flatMap((event) => keysOf(services.cache.keys, event));
+  const entities = events.flatMap((event) => entitiesOf(event));
+  const keys = entities.flatMap(({ typename, id }) => cachedAs[typename]?.keys(services.cache.keys, id) ?? []);
   // Fence first: a load already under way must neither be joined nor written back from now on.
   services.cache.fence.invalidate(keys);
   services.cache.singleFlight?.drop(keys);
@@ -27,40 +40,6 @@ export async function invalidate(services: Services, loaders: Loaders, events: r
   } catch (err) {
     log.error('could not delete changed entries from Redis; they may be served until their TTL ends', { keys, err });
   }
-  for (const event of events) forget(loaders, event);
+  for (const { typename, id } of entities) cachedAs[typename]?.forget(loaders, id);
   services.feed.publish(events);
-}
-
-/** The cache keys an event makes out of date. */
-function keysOf(keys: CacheKeys, event: DomainEvent): string[] {
-  switch (event.type) {
-    case 'RatingCreated':
-    case 'RatingUpdated':
-      return [keys.movieMetadata(event.movieId), keys.userProfile(event.userId)];
-    case 'CandidateUpdated':
-      return [keys.candidateProfile(event.candidateId)];
-    case 'JobUpdated':
-      return [keys.jobProfile(event.jobId)];
-    case 'AlgorithmUpdated':
-      return [];
-  }
-}
-
-function forget(loaders: Loaders, event: DomainEvent): void {
-  switch (event.type) {
-    case 'RatingCreated':
-    case 'RatingUpdated':
-      loaders.movie.clear(event.movieId);
-      loaders.userProfile.clear(event.userId);
-      break;
-    case 'CandidateUpdated':
-      loaders.candidate.clear(event.candidateId);
-      break;
-    case 'JobUpdated':
-      loaders.job.clear(event.jobId);
-      break;
-    case 'AlgorithmUpdated':
-      loaders.algorithmWeights.clear(event.algorithm);
-      break;
-  }
 }

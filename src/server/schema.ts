@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { projectRoot } from '../config.js';
 import { resolvers } from '../../resolvers/index.js';
 
-export const schemaDir = path.join(projectRoot, 'schema');
+const schemaDir = path.join(projectRoot, 'schema');
 
 /** The SDL files, base.graphql first (it declares the root types the others extend). */
 export function readTypeDefs(): string[] {

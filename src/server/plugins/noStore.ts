@@ -11,11 +11,8 @@ export function noStorePlugin<T extends object>(): ApolloServerPlugin<T> {
       return {
         async willSendResponse({ response, operation }) {
           const headers = response.http.headers;
-          if (operation?.operation === 'mutation' || operation?.operation === 'subscription') {
-            headers.set('cache-control', 'no-store');
-          } else if (!headers.has('cache-control')) {
-            headers.set('cache-control', 'no-store');
-          }
+          const write = operation?.operation === 'mutation' || operation?.operation === 'subscription';
+          if (write || !headers.has('cache-control')) headers.set('cache-control', 'no-store');
         },
       };
     },
