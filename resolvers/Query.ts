@@ -32,12 +32,13 @@ export const Query: QueryResolvers = {
   user: (_, { id }, ctx) => ctx.loaders.user.load(parseId(id, 'id')),
   recommendations: async (_, { userId, n, strategy }, ctx) => {
     const id = parseId(userId, 'userId');
-    if (!(await ctx.loaders.user.load(id))) throw new NotFoundError('User', id);
-    return recommendationsFor(ctx, id, n, strategy);
+    const user = await ctx.loaders.user.load(id);
+    if (!user) throw new NotFoundError('User', id);
+    return recommendationsFor(ctx, user, n, strategy);
   },
   me: async (_, __, ctx) => {
     if (ctx.caller.kind === 'anonymous') throw new UnauthenticatedError(`me needs a caller: ${ctx.caller.reason}`);
-    const user = await ctx.loaders.user.load(ctx.caller.userId);
+    const user = await ctx.loaders.privateUser.load(ctx.caller.userId);
     if (!user) throw new UnauthenticatedError(`the token names user ${ctx.caller.userId}, who does not exist`);
     return user;
   },
@@ -67,5 +68,9 @@ export const Query: QueryResolvers = {
   },
   matchingStats: async (_, { sector, hours }, ctx) =>
     (await ctx.loaders.matchingStats.load({ sector: sector ?? null, hours: checkRange(hours, 'hours', 1, 720) })) ?? [],
-  algorithmWeights: (_, { algorithm }, ctx) => ctx.loaders.algorithmWeights.load(algorithm),
+  algorithmWeights: async (_, { algorithm }, ctx) => {
+    const weights = await ctx.loaders.algorithmWeights.load(algorithm);
+    if (!weights) throw new Error(`no weights for algorithm ${algorithm}: the migrations insert one row per algorithm`);
+    return weights;
+  },
 };

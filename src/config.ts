@@ -25,9 +25,18 @@ export interface Config {
   /**
    * `mode`: which tiers serve cached fields — off, l1, or l1+l2 (default: l1+l2 when
    * REDIS_URL is set, l1 otherwise). The L2 breaker opens after `breakerThreshold`
-   * consecutive Redis failures and stays open `breakerOpenMs`.
+   * consecutive Redis failures and stays open `breakerOpenMs`. An entry past its TTL may
+   * still be served for `graceMs` while one refresh runs (or while Postgres is down).
+   * `lockTtlMs` bounds how long instances wait for another one computing the same key.
    */
-  cache: { mode: 'off' | 'l1' | 'l1+l2'; l1MaxBytes: number; breakerThreshold: number; breakerOpenMs: number };
+  cache: {
+    mode: 'off' | 'l1' | 'l1+l2';
+    l1MaxBytes: number;
+    graceMs: number;
+    lockTtlMs: number;
+    breakerThreshold: number;
+    breakerOpenMs: number;
+  };
   auth: { jwtSecret: string };
   seed: { scale: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
@@ -102,6 +111,8 @@ export function loadConfig(env: Env = process.env): Config {
     cache: {
       mode: cacheMode as Config['cache']['mode'],
       l1MaxBytes: int('CACHE_L1_MB', 64, 1, 65_536) * 1024 * 1024,
+      graceMs: int('CACHE_GRACE_S', 300, 0, 86_400) * 1000,
+      lockTtlMs: int('CACHE_LOCK_TTL_MS', 2000, 10, 60_000),
       breakerThreshold: int('CACHE_L2_BREAKER_FAILURES', 5, 1, 1000),
       breakerOpenMs: int('CACHE_L2_BREAKER_OPEN_MS', 2000, 1, 600_000),
     },

@@ -52,7 +52,7 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
     return {
       requestId: request.requestId,
       caller: await identifyCaller(request.authorization, services.jwtSecret),
-      loaders: createLoaders(db, cache, tiers),
+      loaders: createLoaders(db, cache, tiers, services),
       tiers,
       requestScope: request.scope,
       services,

@@ -43,6 +43,12 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
   const sqlStatements = new client.Counter({ name: 'strata_sql_statements_total', help: 'SQL statements sent through the pool.', registers });
   const hits = new client.Counter({ name: 'cache_hits_total', help: 'Cache lookups answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
   const misses = new client.Counter({ name: 'cache_misses_total', help: 'Cache lookups not answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
+  const staleServed = new client.Counter({
+    name: 'cache_stale_served_total',
+    help: 'Entries served past their TTL within the grace period (while a refresh runs, or Postgres is down), by level and type.',
+    labelNames: ['level', 'type'] as const,
+    registers,
+  });
   const operationDuration = new client.Histogram({
     name: 'cache_operation_duration_seconds',
     help: 'Duration of a Redis round trip (level l2) or of a source batch on a miss (level source).',
@@ -89,7 +95,7 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
     errors,
     sqlStatements,
     cacheObserver: {
-      lookup: (outcome, level, type, count) => (outcome === 'hit' ? hits : misses).inc({ level, type }, count),
+      lookup: (outcome, level, type, count) => ({ hit: hits, miss: misses, stale: staleServed })[outcome].inc({ level, type }, count),
       duration: (level, seconds) => {
         operationDuration.observe({ level }, seconds);
         if (level === 'l2') redisRoundTrips.inc();

@@ -1,7 +1,14 @@
-/** What the tiers store for one key: the value and when it stops being fresh (absolute, ms). */
+/**
+ * What the tiers store for one key: the value, until when it is fresh, until when it may
+ * still be served stale (fresh + grace), and the version of each tag it was built from as of
+ * before its load began. A tag whose version has moved since makes the entry invalid: never
+ * served, not even stale.
+ */
 export interface Entry<T = unknown> {
   value: T;
-  expiresAt: number;
+  freshUntil: number;
+  staleUntil: number;
+  versions: Record<string, string>;
 }
 
 /** The stored form in Redis: JSON of the entry, so a value read from L2 keeps its remaining TTL in L1. */
@@ -9,13 +16,19 @@ export function serialize(entry: Entry): string {
   return JSON.stringify(entry);
 }
 
-/** The entry, or undefined when the text is not one (an older shape, a foreign key) or has expired. */
-export function deserialize<T>(text: string | null, now = Date.now()): Entry<T> | undefined {
-  if (text === null) return undefined;
+/** The entry, or undefined when the text is not one (an older shape, a foreign key) or is past its grace. */
+export function deserialize<T>(text: string | null | undefined, now = Date.now()): Entry<T> | undefined {
+  if (text === null || text === undefined) return undefined;
   try {
     const entry = JSON.parse(text) as Entry<T>;
-    return typeof entry?.expiresAt === 'number' && entry.expiresAt > now ? entry : undefined;
+    return typeof entry?.staleUntil === 'number' && entry.staleUntil > now && typeof entry.versions === 'object' ? entry : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** True when every tag of `entry` is at the version `current` gives (undefined: unknown, so not valid). */
+export function isCurrent(entry: Entry, current: (tag: string) => string | null | undefined): boolean {
+  for (const tag in entry.versions) if (current(tag) !== entry.versions[tag]) return false;
+  return true;
 }

@@ -1,7 +1,7 @@
 /**
  * The cache of one gateway instance: the policy read from the schema, the key builders, the
- * shared L1 and (with Redis) L2. Each request gets its own TierSet: the shared tiers plus
- * its own L2 batcher and counters.
+ * shared L1, tag versions and (with Redis) L2. Each request gets its own TierSet: the shared
+ * tiers plus its own L2 batcher and counters.
  */
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
@@ -10,19 +10,21 @@ import { L1 } from './l1.js';
 import { L2, L2Batcher } from './l2.js';
 import { SchemaCachePolicy } from './policy.js';
 import { SingleFlight } from './singleFlight.js';
-import { WriteFence } from './writeFence.js';
-import type { TierSet } from './tieredLoader.js';
+import { TagVersions } from './versions.js';
+import { AdaptiveTtl } from './adaptiveTtl.js';
+import type { Level, TierSet } from './tieredLoader.js';
 
 /** Where the tiers report what they do (the gateway's Prometheus metrics). */
 export interface CacheObserver {
-  lookup(outcome: 'hit' | 'miss', level: 'l1' | 'l2', type: string, count: number): void;
+  lookup(outcome: 'hit' | 'miss' | 'stale', level: Level, type: string, count: number): void;
   duration(level: 'l2' | 'source', seconds: number): void;
 }
 
 /** What the cache serves; each must have a maxAge in the schema (checked at start). */
 export const CACHED_COORDINATES = [
-  'Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company',
+  'Movie', 'User', 'User.profile', 'Candidate', 'Job', 'Company', 'AlgorithmWeights', 'Query.me',
   'Query.travelTime', 'Query.popularMovies', 'Query.topMoviesByGenre', 'Query.matchingStats',
+  'Query.recommendations', 'User.recommendations', 'Query.match', 'Query.topMatches', 'Query.topCandidates',
 ] as const;
 
 export interface Cache {
@@ -31,8 +33,8 @@ export interface Cache {
   keys: CacheKeys;
   l1: L1 | undefined;
   l2: L2 | undefined;
-  singleFlight: SingleFlight | undefined;
-  fence: WriteFence;
+  /** Undefined with CACHE=off. */
+  versions: TagVersions | undefined;
   /** The tiers for one request, reporting to `observer`. */
   tiersFor(observer: CacheObserver): TierSet;
   close(): Promise<void>;
@@ -41,10 +43,13 @@ export interface Cache {
 export function createCache(config: Config, schema: GraphQLSchema, typeDefs: readonly string[]): Cache {
   const policy = new SchemaCachePolicy(schema);
   policy.assertCacheable(CACHED_COORDINATES);
-  const mode = config.cache.mode;
-  const singleFlight = mode === 'off' ? undefined : new SingleFlight();
-  const fence = new WriteFence(config.database.queryTimeoutMs);
-  const l1 = mode === 'off' ? undefined : new L1(config.cache.l1MaxBytes);
+  const { mode, graceMs, lockTtlMs } = config.cache;
+  const on = mode !== 'off';
+  const keys = createKeys(schemaVersion(typeDefs));
+  const singleFlight = on ? new SingleFlight() : undefined;
+  const versions = on ? new TagVersions() : undefined;
+  const adaptiveTtl = on ? new AdaptiveTtl() : undefined;
+  const l1 = on ? new L1(config.cache.l1MaxBytes) : undefined;
   const l2 =
     mode === 'l1+l2' && config.redis.url
       ? new L2({
@@ -52,22 +57,27 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
           commandTimeoutMs: config.redis.commandTimeoutMs,
           breakerThreshold: config.cache.breakerThreshold,
           breakerOpenMs: config.cache.breakerOpenMs,
+          // Adaptive TTLs double the longest hint; a version must outlive every entry recording it.
+          versionTtlMs: 2 * policy.longestTtlMs() + graceMs,
         })
       : undefined;
   return {
     mode,
     policy,
-    keys: createKeys(schemaVersion(typeDefs)),
+    keys,
     l1,
     l2,
-    singleFlight,
-    fence,
+    versions,
     tiersFor: (observer) => ({
       l1,
-      l2: l2 && new L2Batcher(l2, (seconds) => observer.duration('l2', seconds)),
+      l2: l2 && new L2Batcher(l2, keys.tagVersion, (seconds) => observer.duration('l2', seconds)),
+      versions,
       singleFlight,
-      fence,
-      stats: { l1Hits: 0, l2Hits: 0, misses: 0 },
+      adaptiveTtl,
+      graceMs,
+      lockTtlMs,
+      lockKey: keys.lock,
+      stats: { l1Hits: 0, l2Hits: 0, misses: 0, stale: 0 },
       observe: (outcome, level, type, count) => count > 0 && observer.lookup(outcome, level, type, count),
       observeSource: (seconds) => observer.duration('source', seconds),
     }),

@@ -8,8 +8,17 @@ import { createHash } from 'node:crypto';
 export interface CacheKeys {
   /** `strata:{schemaVersion}:` */
   prefix: string;
+  /**
+   * A tag's version: outside the schema-versioned prefix, because instances of two deploys
+   * (a rolling update) must see each other's writes.
+   */
+  tagVersion(tag: string): string;
+  /** The lock an instance holds while it computes `key`. */
+  lock(key: string): string;
   movieMetadata(id: number): string;
   user(id: number): string;
+  /** A user as their own caller sees them (PRIVATE fields included): keyed by the caller. */
+  privateUser(callerId: number): string;
   userProfile(id: number): string;
   candidateProfile(id: number): string;
   jobProfile(id: number): string;
@@ -20,6 +29,11 @@ export interface CacheKeys {
   topMoviesByGenre(genre: string, limit: number): string;
   /** `sector` null means every sector. */
   matchingStats(sector: string | null, hours: number): string;
+  recommendations(userId: number, n: number, strategy: string): string;
+  match(candidateId: number, jobId: number, algorithm: string): string;
+  topMatches(candidateId: number, limit: number, algorithm: string): string;
+  topCandidates(jobId: number, limit: number, algorithm: string): string;
+  algorithmWeights(algorithm: string): string;
 }
 
 /** The first 12 hex digits of the SDL's sha256. */
@@ -31,8 +45,11 @@ export function createKeys(version: string): CacheKeys {
   const prefix = `strata:${version}:`;
   return {
     prefix,
+    tagVersion: (tag) => `strata:tag:${tag}`,
+    lock: (key) => `${key}:lock`,
     movieMetadata: (id) => `${prefix}movie:metadata:${id}`,
     user: (id) => `${prefix}user:${id}`,
+    privateUser: (callerId) => `${prefix}private:caller:${callerId}:user`,
     userProfile: (id) => `${prefix}user:profile:${id}`,
     candidateProfile: (id) => `${prefix}profile:candidate:${id}`,
     jobProfile: (id) => `${prefix}profile:job:${id}`,
@@ -41,6 +58,11 @@ export function createKeys(version: string): CacheKeys {
     popularMovies: (limit) => `${prefix}movies:popular:limit:${limit}`,
     topMoviesByGenre: (genre, limit) => `${prefix}movies:top:genre:${encodeURIComponent(genre)}:limit:${limit}`,
     matchingStats: (sector, hours) => `${prefix}analytics:stats:sector:${sector === null ? '*' : encodeURIComponent(sector)}:hours:${hours}`,
+    recommendations: (userId, n, strategy) => `${prefix}recommendations:user:${userId}:n:${n}:strategy:${strategy}`,
+    match: (candidateId, jobId, algorithm) => `${prefix}match:${candidateId}:${jobId}:${algorithm}`,
+    topMatches: (candidateId, limit, algorithm) => `${prefix}matches:top:candidate:${candidateId}:limit:${limit}:algorithm:${algorithm}`,
+    topCandidates: (jobId, limit, algorithm) => `${prefix}matches:top:job:${jobId}:limit:${limit}:algorithm:${algorithm}`,
+    algorithmWeights: (algorithm) => `${prefix}algorithm:weights:${algorithm}`,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * L1: the in-process LRU, bounded in bytes (each entry costs its JSON length, twice for
- * UTF-16, plus its key) and never holding an entry past its TTL.
+ * UTF-16, plus its key) and never holding an entry past its TTL and grace. Whether an entry
+ * is fresh, stale or invalidated is the caller's to judge (tieredLoader).
  */
 import { LRUCache } from 'lru-cache';
 import type { Entry } from './entry.js';
@@ -19,14 +20,13 @@ export class L1 {
     });
   }
 
-  get<T>(key: string): T | undefined {
-    const entry = this.lru.get(key) as Entry<T> | undefined;
-    return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+  get<T>(key: string): Entry<T> | undefined {
+    return this.lru.get(key) as Entry<T> | undefined;
   }
 
-  /** Stores `entry` until its expiresAt; `bytes` is its serialized size. */
+  /** Stores `entry` until its staleUntil; `bytes` is its serialized size. */
   set(key: string, entry: Entry, bytes: number): void {
-    const ttl = entry.expiresAt - Date.now();
+    const ttl = entry.staleUntil - Date.now();
     if (ttl <= 0) return;
     this.lru.set(key, entry, { ttl, size: key.length * 2 + bytes * 2 });
   }

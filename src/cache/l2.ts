@@ -4,7 +4,7 @@
  * request goes on from L1 and Postgres. `L2Batcher` is per request: what every loader asks
  * in one tick goes to Redis as one MGET, and what they found as one pipeline of SET … PX.
  */
-import { Redis } from 'ioredis';
+import { Redis, type Result } from 'ioredis';
 import { logger } from '../log.js';
 
 const log = logger('cache.l2');
@@ -15,6 +15,23 @@ export interface L2Options {
   /** After this many consecutive failures, L2 is skipped for `breakerOpenMs`. */
   breakerThreshold: number;
   breakerOpenMs: number;
+  /** Tag versions outlive every entry that records them. */
+  versionTtlMs: number;
+}
+
+export interface WriteBatch {
+  versions: Array<{ key: string; version: string }>;
+  entries: Array<{ key: string; text: string; ttlMs: number }>;
+  releases: Array<{ key: string; token: string }>;
+}
+
+/** Deletes a lock only while it still holds the token its holder set. */
+const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    releaseLock(key: string, token: string): Result<number, Context>;
+  }
 }
 
 export class L2 {
@@ -32,6 +49,7 @@ export class L2 {
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     this.redis.on('error', (err) => log.debug('redis connection error', { err }));
+    this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
   }
 
   /** Values of `keys` in one round trip; all misses when Redis fails or the breaker is open. */
@@ -40,12 +58,18 @@ export class L2 {
     return (await this.guard('mget', () => this.redis.mget(...keys))) ?? keys.map(() => null);
   }
 
-  /** Sets each entry with its TTL in one pipeline; skipped (and logged) when Redis fails. */
-  async write(entries: ReadonlyArray<{ key: string; text: string; ttlMs: number }>): Promise<void> {
-    if (entries.length === 0) return;
+  /**
+   * One pipeline: first the versions of tags nobody had versioned (only where still absent,
+   * so a version another instance set meanwhile wins), then the entries, then the releases of
+   * the locks held while computing them. Skipped (and logged) when Redis fails.
+   */
+  async write(batch: WriteBatch): Promise<void> {
+    if (batch.versions.length + batch.entries.length + batch.releases.length === 0) return;
     await this.guard('write', async () => {
       const pipeline = this.redis.pipeline();
-      for (const e of entries) pipeline.set(e.key, e.text, 'PX', Math.max(1, Math.round(e.ttlMs)));
+      for (const v of batch.versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX');
+      for (const e of batch.entries) pipeline.set(e.key, e.text, 'PX', Math.max(1, Math.round(e.ttlMs)));
+      for (const r of batch.releases) pipeline.releaseLock(r.key, r.token);
       const results = await pipeline.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
@@ -53,11 +77,40 @@ export class L2 {
   }
 
   /**
-   * Deletes keys. Unlike reads, a failed delete is an error for the caller: a mutation must
-   * not answer as if the old value were gone when it is still in Redis.
+   * Takes the lock of each key that no one holds (`SET NX PX`); true where taken. When Redis
+   * fails every lock counts as taken: an instance that cannot see the others computes alone.
    */
-  async del(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.del(...keys);
+  async lock(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const taken = await this.guard('lock', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.set(key, token, 'PX', ttlMs, 'NX');
+      return (await pipeline.exec())?.map(([err, reply]) => !err && reply === 'OK');
+    });
+    return taken ?? keys.map(() => true);
+  }
+
+  /** Releases locks still held by `token` (a lock that expired and was taken by another stays). */
+  async release(keys: readonly string[], token: string): Promise<void> {
+    if (keys.length === 0) return;
+    await this.guard('release', async () => {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.releaseLock(key, token);
+      await pipeline.exec();
+    });
+  }
+
+  /**
+   * Gives tags new versions (a write). Unlike reads, a failure is the caller's error: the
+   * old versions would keep entries built before the write valid for every instance.
+   */
+  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>): Promise<void> {
+    if (versions.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const v of versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs);
+    const results = await pipeline.exec();
+    const failed = results?.find(([err]) => err);
+    if (failed) throw failed[0];
   }
 
   async close(): Promise<void> {
@@ -83,26 +136,54 @@ export class L2 {
   }
 }
 
-/** Per request: coalesces the tick's reads into one MGET and its write-backs into one pipeline. */
+/** What one read of L2 found: entry texts in the order asked, and the current version of each tag asked. */
+export interface L2Read {
+  texts: Array<string | null>;
+  versions: Map<string, string | null>;
+}
+
+/**
+ * Per request: coalesces the tick's reads of every loader — their entries and the versions
+ * of the tags those entries record — into one MGET, and its write-backs into one pipeline.
+ */
 export class L2Batcher {
   roundTrips = 0;
-  private pendingReads: Array<{ keys: readonly string[]; resolve: (values: Array<string | null>) => void }> = [];
-  private pendingWrites: Array<{ key: string; text: string; ttlMs: number }> = [];
+  private pendingReads: Array<{ keys: readonly string[]; tags: readonly string[]; resolve: (read: L2Read) => void }> = [];
+  private pending: WriteBatch = emptyBatch();
   private writing: Promise<void> = Promise.resolve();
 
   /** `onRoundTrip` hears each round trip's duration (metrics). */
   constructor(
     private readonly l2: L2,
+    private readonly versionKey: (tag: string) => string,
     private readonly onRoundTrip: (seconds: number) => void = () => undefined,
   ) {}
 
-  /** Resolves with the values of `keys` once this tick's reads of every loader have gone out together. */
-  get(keys: readonly string[]): Promise<Array<string | null>> {
+  /** Resolves with `keys`' entries and `tags`' versions once this tick's reads of every loader have gone out together. */
+  get(keys: readonly string[], tags: readonly string[]): Promise<L2Read> {
     return new Promise((resolve) => {
       // setImmediate runs after every loader's batch of this tick (DataLoader dispatches on nextTick).
       if (this.pendingReads.length === 0) setImmediate(() => this.flushReads());
-      this.pendingReads.push({ keys, resolve });
+      this.pendingReads.push({ keys, tags, resolve });
     });
+  }
+
+  /** Reads now, alone (a waiter polling for another instance's result), with the lock of each key. */
+  async peek(keys: readonly string[], tags: readonly string[], lockKeys: readonly string[]): Promise<L2Read & { locked: boolean[] }> {
+    const values = await this.timed(() => this.l2.mget([...keys, ...tags.map(this.versionKey), ...lockKeys]));
+    const versions = new Map(tags.map((tag, i) => [tag, values[keys.length + i]]));
+    const locked = lockKeys.map((_, i) => values[keys.length + tags.length + i] !== null);
+    return { texts: values.slice(0, keys.length), versions, locked };
+  }
+
+  /** Takes the locks of `keys` (see L2.lock). */
+  lock(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
+    return this.timed(() => this.l2.lock(keys, token, ttlMs));
+  }
+
+  /** Releases locks at once (a computation that failed). */
+  release(keys: readonly string[], token: string): Promise<void> {
+    return this.timed(() => this.l2.release(keys, token));
   }
 
   /**
@@ -110,11 +191,17 @@ export class L2Batcher {
    * if need be (a write-back never adds latency). Counted as a round trip when scheduled.
    */
   set(key: string, text: string, ttlMs: number): void {
-    if (this.pendingWrites.length === 0) {
-      this.roundTrips++;
-      setImmediate(() => this.flushWrites());
-    }
-    this.pendingWrites.push({ key, text, ttlMs });
+    this.queue().entries.push({ key, text, ttlMs });
+  }
+
+  /** Queues the first version of a tag, set only if no one set one meanwhile. */
+  initVersion(tag: string, version: string): void {
+    this.queue().versions.push({ key: this.versionKey(tag), version });
+  }
+
+  /** Queues a lock release after the entries the lock was held for. */
+  releaseAfterWrite(key: string, token: string): void {
+    this.queue().releases.push({ key, token });
   }
 
   /** Resolves when every queued write-back has been sent (tests, and the end of a request). */
@@ -123,25 +210,44 @@ export class L2Batcher {
     await this.writing;
   }
 
+  private queue(): WriteBatch {
+    const batch = this.pending;
+    if (batch.versions.length + batch.entries.length + batch.releases.length === 0) {
+      this.roundTrips++;
+      setImmediate(() => this.flushWrites());
+    }
+    return batch;
+  }
+
   private async flushReads(): Promise<void> {
     const reads = this.pendingReads;
     this.pendingReads = [];
     const keys = [...new Set(reads.flatMap((r) => r.keys))];
-    this.roundTrips++;
-    const started = process.hrtime.bigint();
-    const values = await this.l2.mget(keys);
-    this.onRoundTrip(Number(process.hrtime.bigint() - started) / 1e9);
+    const tags = [...new Set(reads.flatMap((r) => r.tags))];
+    const values = await this.timed(() => this.l2.mget([...keys, ...tags.map(this.versionKey)]));
     const byKey = new Map(keys.map((k, i) => [k, values[i]]));
-    for (const read of reads) read.resolve(read.keys.map((k) => byKey.get(k) ?? null));
+    const versions = new Map(tags.map((tag, i) => [tag, values[keys.length + i]]));
+    for (const read of reads) read.resolve({ texts: read.keys.map((k) => byKey.get(k) ?? null), versions });
   }
 
   private flushWrites(): void {
-    const writes = this.pendingWrites;
-    this.pendingWrites = [];
-    this.writing = this.writing.then(async () => {
-      const started = process.hrtime.bigint();
-      await this.l2.write(writes);
-      this.onRoundTrip(Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    const batch = this.pending;
+    this.pending = emptyBatch();
+    this.writing = this.writing.then(() => this.timed(() => this.l2.write(batch), false));
   }
+
+  /** Runs one round trip, counting it (unless counted when scheduled) and reporting its duration. */
+  private async timed<T>(trip: () => Promise<T>, count = true): Promise<T> {
+    if (count) this.roundTrips++;
+    const started = process.hrtime.bigint();
+    try {
+      return await trip();
+    } finally {
+      this.onRoundTrip(Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+}
+
+function emptyBatch(): WriteBatch {
+  return { versions: [], entries: [], releases: [] };
 }

@@ -61,6 +61,14 @@ export class SchemaCachePolicy {
     return policy(maxAge, scope);
   }
 
+  /** The longest maxAge of any type or field: what outlives every entry (tag versions). */
+  longestTtlMs(): number {
+    let longest = 0;
+    for (const hint of this.types.values()) longest = Math.max(longest, hint.maxAge ?? 0);
+    for (const field of this.fields.values()) longest = Math.max(longest, field.own?.maxAge ?? 0);
+    return longest * 1000;
+  }
+
   /**
    * Throws, listing every offender, unless each named type or field (`Movie`, `Query.match`)
    * has a maxAge above 0: run at start-up against what the cache serves, so a schema edit
@@ -84,3 +92,9 @@ function hintOf(schema: GraphQLSchema, node: Parameters<typeof getDirective>[1])
 function policy(maxAgeSeconds: number, scope: CacheScope | undefined): CachePolicy {
   return { maxAgeSeconds, ttlMs: maxAgeSeconds * 1000, scope: scope ?? 'PUBLIC' };
 }
+
+/**
+ * The one TTL the schema's hints cannot express: seed 004 keeps a power user's
+ * recommendations 24 h (asked for constantly, slow to change) against the hint's 1 h.
+ */
+export const POWER_USER_RECOMMENDATIONS_TTL_MS = 24 * 3600 * 1000;

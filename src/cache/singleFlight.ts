@@ -1,7 +1,8 @@
 /**
  * One source load per key per instance: a request that misses a key another request is
- * already loading waits for that load instead of starting its own. (Across instances, a
- * Redis lock is still to come.)
+ * already loading waits for that load instead of starting its own. Callers key loads by
+ * cache key and tag versions, so a request that starts after a write never joins a load
+ * that began before it. (Across instances: the Redis lock in tieredLoader.)
  */
 export class SingleFlight {
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -37,14 +38,6 @@ export class SingleFlight {
       });
     }
     return Promise.all(pending);
-  }
-
-  /**
-   * Stops sharing the loads under way for `keys`: after a write, a request must not join a
-   * load that started before it and may return the old row.
-   */
-  drop(keys: readonly string[]): void {
-    for (const key of keys) this.inFlight.delete(key);
   }
 
   private forget(key: string, value: Promise<unknown>): void {

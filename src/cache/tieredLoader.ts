@@ -1,34 +1,51 @@
 /**
  * A DataLoader whose batch function reads the tiers in order — L1, then L2 (one round trip
- * shared with every other loader of the tick), then the source (one batched statement) —
- * and writes what the source found back to L2 (one pipeline per tick) and L1, with the TTL
- * the schema gives. Misses (ids with no row) are not cached. Keys another request is
- * already loading are waited for, not loaded again (single flight).
+ * shared with every other loader of the tick, carrying the versions of the entries' tags),
+ * then the source (one batched statement, or the engine) — and writes what the source found
+ * back to L2 (one pipeline per tick) and L1, with the TTL the schema gives.
+ *
+ * An entry is served only while every tag it records is at its current version; past its
+ * TTL but within the grace period it is served stale while one refresh runs. Keys another
+ * request of this instance is loading are waited for (single flight); for engine work, with
+ * Redis, another instance's computation is waited for too (a short lock). Misses (ids with
+ * no row) are not cached.
  */
 import DataLoader from 'dataloader';
-import { deserialize, serialize, type Entry } from './entry.js';
+import { deserialize, isCurrent, serialize, type Entry } from './entry.js';
 import type { L1 } from './l1.js';
-import type { L2Batcher } from './l2.js';
+import type { L2Batcher, L2Read } from './l2.js';
 import type { SingleFlight } from './singleFlight.js';
-import type { WriteFence } from './writeFence.js';
+import { newVersion, type TagVersions } from './versions.js';
+import type { AdaptiveTtl } from './adaptiveTtl.js';
+import { logger } from '../log.js';
+
+const log = logger('cache');
 
 /** Per request: what the tiers answered, for tests, `x-cache-debug` and metrics. */
 export interface CacheStats {
   l1Hits: number;
   l2Hits: number;
   misses: number;
+  /** Entries served past their TTL, within the grace period (counted in the hits too). */
+  stale: number;
 }
+
+export type Level = 'l1' | 'l2';
 
 export interface TierSet {
   l1: L1 | undefined;
   l2: L2Batcher | undefined;
-  /** Shared by every request of the instance: concurrent misses of one key load it once (none with CACHE=off). */
+  /** Undefined with CACHE=off: every load goes to the source. */
+  versions: TagVersions | undefined;
+  /** Shared by every request of the instance: concurrent misses of one key load it once. */
   singleFlight: SingleFlight | undefined;
-  /** Shared by every request of the instance: no write-back of a key changed since its load began. */
-  fence: WriteFence;
+  adaptiveTtl: AdaptiveTtl | undefined;
+  graceMs: number;
+  lockTtlMs: number;
+  lockKey(key: string): string;
   stats: CacheStats;
-  /** Called for every lookup outcome: a hit at a level, or a miss at a level (metrics). */
-  observe(outcome: 'hit' | 'miss', level: 'l1' | 'l2', type: string, count: number): void;
+  /** Called for every lookup outcome at a level (metrics). */
+  observe(outcome: 'hit' | 'miss' | 'stale', level: Level, type: string, count: number): void;
   /** Called with the duration of each source batch (metrics). */
   observeSource(seconds: number): void;
 }
@@ -38,103 +55,270 @@ export interface TieredLoaderSpec<K, V> {
   type: string;
   /** The cache key of a load key (an id, or a field's arguments), from keys.ts. */
   key(k: K): string;
-  /** How long a found value lives, from the schema's policy. */
-  ttlMs: number;
+  /** What the value is built from (tags.ts): a write to any of them invalidates it. */
+  tags(k: K): string[];
+  /** How long a found value is fresh, from the schema's policy (before adaptive TTLs). */
+  ttlMs: number | ((k: K) => number);
+  /** Engine work: with Redis, one instance computes a key at a time, the others wait for it. */
+  exclusive?: boolean;
   /** The source of truth: values in the order of `ks`, undefined where none exists. */
   load(ks: readonly K[]): Promise<Array<V | undefined>>;
 }
 
+/** One key of a batch, and what the tiers learned about it. */
+interface Ask<K> {
+  k: K;
+  key: string;
+  tags: string[];
+  /** The versions of `tags` before the load: what its entry records. */
+  fence?: Record<string, string>;
+  /** Tags no one had versioned, whose first version the write-back sets. */
+  unversioned?: string[];
+}
+
 export function createTieredLoader<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet): DataLoader<K, V | undefined, string> {
   // The cache key doubles as DataLoader's: arguments that build one key are one load.
-  return new DataLoader<K, V | undefined, string>(async (ids) => {
-    const keys = ids.map((id) => spec.key(id));
-    const values: Array<V | undefined> = new Array(ids.length);
-    let missing = readL1(spec, tiers, keys, values);
-    if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, keys, values, missing);
-    if (missing.length > 0) await readSource(spec, tiers, ids, keys, values, missing);
-    return values;
-  }, { cacheKeyFn: spec.key });
+  return new DataLoader<K, V | undefined, string>(
+    async (ks) => {
+      if (!tiers.versions) {
+        tiers.stats.misses += ks.length;
+        return timedLoad(spec, tiers, ks);
+      }
+      const asks: Array<Ask<K>> = ks.map((k) => ({ k, key: spec.key(k), tags: spec.tags(k) }));
+      const values: Array<V | undefined> = new Array(asks.length);
+      let missing = readL1(spec, tiers, asks, values);
+      if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, asks, values, missing);
+      if (missing.length > 0) {
+        tiers.stats.misses += missing.length;
+        const found = await loadShared(spec, tiers, asks, missing);
+        missing.forEach((i, n) => (values[i] = found[n]));
+      }
+      return values;
+    },
+    { cacheKeyFn: spec.key },
+  );
 }
 
-/** Fills what L1 holds; returns the positions it did not. */
-function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, keys: string[], values: Array<V | undefined>): number[] {
-  if (!tiers.l1) return keys.map((_, i) => i);
+/** Fills what L1 holds at current versions; returns the positions it did not. */
+function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, values: Array<V | undefined>): number[] {
+  if (!tiers.l1) return asks.map((_, i) => i);
+  const versions = tiers.versions!;
   const missing: number[] = [];
-  keys.forEach((key, i) => {
-    const hit = tiers.l1!.get<V>(key);
-    if (hit === undefined) missing.push(i);
-    else values[i] = hit;
-  });
-  return counted(spec, tiers, 'l1', keys.length, missing);
-}
-
-/** Fills what L2 holds (and copies it to L1 with its remaining TTL); returns the positions still missing. */
-async function readL2<K, V>(
-  spec: TieredLoaderSpec<K, V>,
-  tiers: TierSet,
-  keys: string[],
-  values: Array<V | undefined>,
-  missing: number[],
-): Promise<number[]> {
-  const texts = await tiers.l2!.get(missing.map((i) => keys[i]));
-  const still: number[] = [];
-  missing.forEach((i, n) => {
-    const entry = deserialize<V>(texts[n]);
-    if (!entry) return void still.push(i);
+  const stale: Array<Ask<K>> = [];
+  asks.forEach((ask, i) => {
+    const entry = tiers.l1!.get<V>(ask.key);
+    if (!entry || !isCurrent(entry, (tag) => versions.get(tag))) return void missing.push(i);
     values[i] = entry.value;
-    tiers.l1?.set(keys[i], entry, texts[n]!.length);
+    if (entry.freshUntil <= Date.now()) {
+      ask.fence = entry.versions;
+      stale.push(ask);
+    }
+    tiers.adaptiveTtl?.touch(ask.key);
   });
-  return counted(spec, tiers, 'l2', missing.length, still);
-}
-
-/** Records a level's hits and misses (request stats and metrics); returns the misses. */
-function counted<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, level: 'l1' | 'l2', asked: number, missing: number[]): number[] {
-  const hits = asked - missing.length;
-  if (level === 'l1') tiers.stats.l1Hits += hits;
-  else tiers.stats.l2Hits += hits;
-  tiers.observe('hit', level, spec.type, hits);
-  tiers.observe('miss', level, spec.type, missing.length);
+  counted(spec, tiers, 'l1', asks.length, missing, stale);
   return missing;
 }
 
-/** Loads the rest from the source (joining loads under way) and writes what it loaded back to both tiers. */
-async function readSource<K, V>(
+/** Fills what L2 holds at current versions (copying it to L1); returns the positions still missing. */
+async function readL2<K, V>(
   spec: TieredLoaderSpec<K, V>,
   tiers: TierSet,
-  ids: readonly K[],
-  keys: string[],
+  asks: Array<Ask<K>>,
   values: Array<V | undefined>,
   missing: number[],
-): Promise<void> {
-  tiers.stats.misses += missing.length;
-  const missingKeys = missing.map((i) => keys[i]);
-  // `own` indexes into `missing`: the positions no other request is loading already.
-  const loadOwn = async (own: number[]) => {
-    const ticket = tiers.fence.ticket();
-    const started = process.hrtime.bigint();
-    const loaded = await spec.load(own.map((n) => ids[missing[n]]));
-    tiers.observeSource(Number(process.hrtime.bigint() - started) / 1e9);
-    writeBack(spec, tiers, own.map((n) => keys[missing[n]]), loaded, ticket);
-    return loaded;
-  };
-  const found = tiers.singleFlight
-    ? await tiers.singleFlight.load(missingKeys, loadOwn)
-    : await loadOwn(missing.map((_, n) => n));
-  missing.forEach((i, n) => (values[i] = found[n]));
+): Promise<number[]> {
+  const read = await tiers.l2!.get(
+    missing.map((i) => asks[i].key),
+    [...new Set(missing.flatMap((i) => asks[i].tags))],
+  );
+  learnVersions(tiers, read);
+  const still: number[] = [];
+  const stale: Array<Ask<K>> = [];
+  missing.forEach((i, n) => {
+    const ask = asks[i];
+    fenceFromRedis(tiers, ask, read.versions);
+    const entry = currentEntry<V>(read.texts[n], read.versions);
+    if (!entry) return void still.push(i);
+    values[i] = entry.value;
+    tiers.l1?.set(ask.key, entry, read.texts[n]!.length);
+    if (entry.freshUntil <= Date.now()) stale.push(ask);
+    tiers.adaptiveTtl?.touch(ask.key);
+  });
+  counted(spec, tiers, 'l2', missing.length, still, stale);
+  return still;
+}
+
+/** The entry `text` holds if every tag it records is at the version Redis has now. */
+function currentEntry<V>(text: string | null, versions: Map<string, string | null>): Entry<V> | undefined {
+  const entry = deserialize<V>(text);
+  return entry && isCurrent(entry, (tag) => versions.get(tag)) ? entry : undefined;
+}
+
+/** Redis is the truth about versions: what it says replaces what this instance knew. */
+function learnVersions(tiers: TierSet, read: L2Read): void {
+  for (const [tag, version] of read.versions) if (version !== null) tiers.versions!.learn(tag, version);
 }
 
 /**
- * Stores what the source found: L1 now, L2 with the tick's pipeline — except keys changed
- * since the load took `ticket`, whose value may be the row from before the write.
+ * What a load of `ask` will record: Redis' versions of its tags, and for a tag Redis has no
+ * version of (never written, or evicted), the one this instance knows or a new one, which
+ * the write-back sets in Redis unless someone sets one first.
  */
-function writeBack<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, keys: string[], loaded: Array<V | undefined>, ticket: number): void {
-  if (spec.ttlMs <= 0) return;
-  const expiresAt = Date.now() + spec.ttlMs;
-  loaded.forEach((value, n) => {
-    if (value === undefined || tiers.fence.changedSince(keys[n], ticket)) return;
-    const entry: Entry<V> = { value, expiresAt };
-    const text = serialize(entry);
-    tiers.l1?.set(keys[n], entry, text.length);
-    tiers.l2?.set(keys[n], text, spec.ttlMs);
+function fenceFromRedis<K>(tiers: TierSet, ask: Ask<K>, versions: Map<string, string | null>): void {
+  ask.fence = {};
+  for (const tag of ask.tags) {
+    const version = versions.get(tag);
+    if (version != null) ask.fence[tag] = version;
+    else {
+      ask.fence[tag] = tiers.versions!.adopt(tag);
+      (ask.unversioned ??= []).push(tag);
+    }
+  }
+}
+
+/** Records a level's hits, misses and stale serves (request stats and metrics), and refreshes the stale ones. */
+function counted<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, level: Level, asked: number, missing: number[], stale: Array<Ask<K>>): void {
+  const hits = asked - missing.length;
+  if (level === 'l1') tiers.stats.l1Hits += hits;
+  else tiers.stats.l2Hits += hits;
+  tiers.stats.stale += stale.length;
+  tiers.observe('hit', level, spec.type, hits);
+  tiers.observe('miss', level, spec.type, missing.length);
+  tiers.observe('stale', level, spec.type, stale.length);
+  if (stale.length > 0) refreshInBackground(spec, tiers, stale);
+}
+
+/**
+ * Stale-while-revalidate: reloads entries served stale, once per key per instance, after the
+ * response. A failure (Postgres down) is logged; the stale entry serves on until its grace ends.
+ */
+function refreshInBackground<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): void {
+  loadShared(spec, tiers, asks, asks.map((_, i) => i)).catch((err) =>
+    log.warn('could not refresh stale entries; serving them until their grace period ends', { type: spec.type, keys: asks.length, err }),
+  );
+}
+
+/**
+ * Loads `positions` of `asks` from the source, joining loads of the same key at the same
+ * versions already under way on this instance, and writes what it loaded back.
+ */
+async function loadShared<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, positions: number[]): Promise<Array<V | undefined>> {
+  const chosen = positions.map((i) => asks[i]);
+  for (const ask of chosen) if (!ask.fence) fenceFromMirror(tiers, ask);
+  // `own` indexes into `chosen`: the asks no other request is loading already.
+  const loadOwn = (own: number[]) => {
+    const mine = own.map((n) => chosen[n]);
+    return spec.exclusive && tiers.l2 ? loadExclusive(spec, tiers, mine) : loadAndStore(spec, tiers, mine);
+  };
+  if (!tiers.singleFlight) return loadOwn(chosen.map((_, n) => n));
+  // A load that began before a write recorded older versions: a later request does not join it.
+  return tiers.singleFlight.load(chosen.map(flightKey), loadOwn);
+}
+
+/** With L1 only, versions live here: known ones, or new ones for tags never versioned. */
+function fenceFromMirror<K>(tiers: TierSet, ask: Ask<K>): void {
+  ask.fence = Object.fromEntries(ask.tags.map((tag) => [tag, tiers.versions!.adopt(tag)]));
+}
+
+function flightKey<K>(ask: Ask<K>): string {
+  return ask.tags.length === 0 ? ask.key : `${ask.key}@${ask.tags.map((tag) => ask.fence![tag]).join(',')}`;
+}
+
+async function timedLoad<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, ks: readonly K[]): Promise<Array<V | undefined>> {
+  const started = process.hrtime.bigint();
+  try {
+    return await spec.load(ks);
+  } finally {
+    tiers.observeSource(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function loadAndStore<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, lockToken?: string): Promise<Array<V | undefined>> {
+  const loaded = await timedLoad(spec, tiers, asks.map((a) => a.k));
+  writeBack(spec, tiers, asks, loaded, lockToken);
+  return loaded;
+}
+
+/**
+ * Engine work across instances: takes a Redis lock per key; computes the keys it got; for
+ * the others, waits for the holder's entry to land in Redis and computes only what does not
+ * land before the lock is released or expires.
+ */
+async function loadExclusive<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
+  const l2 = tiers.l2!;
+  const token = newVersion();
+  const lockKeys = asks.map((a) => tiers.lockKey(a.key));
+  const taken = await l2.lock(lockKeys, token, tiers.lockTtlMs);
+  const mine = asks.filter((_, n) => taken[n]);
+  const theirs = asks.filter((_, n) => !taken[n]);
+  const computeMine = loadAndStore(spec, tiers, mine, token).catch(async (err) => {
+    await l2.release(mine.map((a) => tiers.lockKey(a.key)), token);
+    throw err;
+  });
+  const [fromMine, fromTheirs] = await Promise.all([computeMine, waitForOthers(spec, tiers, theirs)]);
+  const byKey = new Map<string, V | undefined>();
+  mine.forEach((a, n) => byKey.set(a.key, fromMine[n]));
+  theirs.forEach((a, n) => byKey.set(a.key, fromTheirs[n]));
+  return asks.map((a) => byKey.get(a.key));
+}
+
+/** Polls Redis for entries another instance is computing; computes what it gave up on. */
+async function waitForOthers<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
+  const values: Array<V | undefined> = new Array(asks.length);
+  let waiting = asks.map((_, i) => i);
+  const deadline = Date.now() + tiers.lockTtlMs;
+  for (let delay = 5; waiting.length > 0 && Date.now() < deadline; delay = Math.min(delay * 2, 100)) {
+    await new Promise((r) => setTimeout(r, delay));
+    const peek = await tiers.l2!.peek(
+      waiting.map((i) => asks[i].key),
+      [...new Set(waiting.flatMap((i) => asks[i].tags))],
+      waiting.map((i) => tiers.lockKey(asks[i].key)),
+    );
+    const next: number[] = [];
+    const gaveUp: number[] = [];
+    waiting.forEach((i, n) => {
+      const entry = currentEntry<V>(peek.texts[n], peek.versions);
+      if (entry) {
+        values[i] = entry.value;
+        tiers.l1?.set(asks[i].key, entry, peek.texts[n]!.length);
+      } else if (peek.locked[n]) next.push(i);
+      else gaveUp.push(i); // the holder failed, or found nothing to store
+    });
+    if (gaveUp.length > 0) await fill(values, gaveUp, loadAndStore(spec, tiers, gaveUp.map((i) => asks[i])));
+    waiting = next;
+  }
+  if (waiting.length > 0) {
+    log.warn('gave up waiting for another instance to compute; computing here', { type: spec.type, keys: waiting.length, waitedMs: tiers.lockTtlMs });
+    await fill(values, waiting, loadAndStore(spec, tiers, waiting.map((i) => asks[i])));
+  }
+  return values;
+}
+
+async function fill<V>(values: Array<V | undefined>, positions: number[], loaded: Promise<Array<V | undefined>>): Promise<void> {
+  const found = await loaded;
+  positions.forEach((i, n) => (values[i] = found[n]));
+}
+
+/**
+ * Stores what the source found in L1 now and in L2 with the tick's pipeline, each entry
+ * recording the versions its load began with: if a write bumped one meanwhile, the entry is
+ * born invalid and never served. Releases the locks it was computed under after the entries.
+ */
+function writeBack<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
+  const now = Date.now();
+  asks.forEach((ask, n) => {
+    const value = loaded[n];
+    const base = typeof spec.ttlMs === 'number' ? spec.ttlMs : spec.ttlMs(ask.k);
+    if (value !== undefined && base > 0) {
+      const ttlMs = tiers.adaptiveTtl?.ttlFor(ask.key, base) ?? base;
+      const entry: Entry<V> = { value, freshUntil: now + ttlMs, staleUntil: now + ttlMs + tiers.graceMs, versions: ask.fence ?? {} };
+      const text = serialize(entry);
+      tiers.l1?.set(ask.key, entry, text.length);
+      if (tiers.l2) {
+        for (const tag of ask.unversioned ?? []) tiers.l2.initVersion(tag, ask.fence![tag]);
+        tiers.l2.set(ask.key, text, ttlMs + tiers.graceMs);
+      }
+    }
+    if (lockToken) tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken);
   });
 }

@@ -17,7 +17,8 @@ export interface MovieRow {
 export interface UserRow {
   id: number;
   name: string;
-  email: string;
+  /** Null in what the public entry `user:{id}` holds: PRIVATE, it is cached only per caller. */
+  email: string | null;
   is_power_user: boolean;
 }
 

@@ -4,6 +4,7 @@
  * `cacheInvalidated` subscribers.
  */
 import type { MatchAlgorithm } from '../engine/matching.js';
+import { tags } from '../cache/tags.js';
 
 export type DomainEvent =
   | { type: 'RatingCreated' | 'RatingUpdated'; userId: number; movieId: number; movieRatingCount: number }
@@ -17,6 +18,22 @@ export interface InvalidatedEntity {
   id: string;
   reason: DomainEvent['type'];
   at: Date;
+}
+
+/**
+ * The tags (cache/tags.ts) whose entries `event` made out of date: the entities it changed,
+ * and `Type:*` for rankings over every entity of a type it changed one of.
+ */
+export function tagsOf(event: DomainEvent): string[] {
+  const changed = entitiesOf(event).map(({ typename, id }) => tags.entity(typename, id));
+  switch (event.type) {
+    case 'CandidateUpdated':
+      return [...changed, tags.everyOf('Candidate')];
+    case 'JobUpdated':
+      return [...changed, tags.everyOf('Job')];
+    default:
+      return changed;
+  }
 }
 
 /** The entities `event` changed. */

@@ -24,6 +24,8 @@ after(async () => {
 });
 
 const cache = () => gw.gateway.services.cache;
+/** The default CACHE_GRACE_S: entries stay in Redis this long past their TTL, for stale serving. */
+const grace = 300_000;
 const MOVIES = 'query ($ids: [ID!]!) { movies(ids: $ids) { id title year genres avgRating ratingCount } }';
 const ids = (from: number, n: number) => Array.from({ length: n }, (_, i) => String(from + i));
 
@@ -41,11 +43,13 @@ async function measured(query: string, variables?: Record<string, unknown>) {
 describe('lookup order', () => {
   beforeEach(() => cache().l1!.clear());
 
-  test('cold: 50 movies cost one MGET, one SQL statement and one write-back pipeline of 50 SETs', async () => {
+  test('cold: 50 movies cost one MGET, one SQL statement and one write-back pipeline', async () => {
     const { data, redisCalls, sql } = await measured(MOVIES, { ids: ids(101, 50) });
     assert.equal(data.movies.length, 50);
-    assert.deepEqual(redisCalls, { mget: 1, set: 50 });
+    // 50 entries, and the first version of each movie's tag (SET NX): never written before.
+    assert.deepEqual(redisCalls, { mget: 1, set: 100 });
     assert.equal(sql.length, 1);
+    assert.equal(await redis.client.get(cache().keys.tagVersion('Movie:101')), cache().versions!.get('Movie:101'));
   });
 
   test('L1 flushed, L2 warm: one Redis round trip and zero SQL', async () => {
@@ -69,11 +73,11 @@ describe('lookup order', () => {
     const query = '{ movie(id: "401") { title } candidate(id: "7") { name } job(id: "8") { title } user(id: "9") { name } }';
     const { redisCalls, sql } = await measured(query);
     assert.equal(redisCalls.mget, 1, JSON.stringify(redisCalls));
-    assert.equal(redisCalls.set, 4);
+    assert.equal(redisCalls.set, 8, '4 entries and their tags\' first versions');
     assert.equal(sql.length, 4, 'one statement per entity type');
   });
 
-  test('entries live in Redis for the TTL the schema gives their type', async () => {
+  test('entries live in Redis for the TTL the schema gives their type, plus the grace period', async () => {
     await measured('{ movie(id: "451") { title } job(id: "11") { title } candidate(id: "12") { name } }');
     const keys = cache().keys;
     const expected: Array<[string, number]> = [
@@ -82,8 +86,8 @@ describe('lookup order', () => {
       [keys.candidateProfile(12), cache().policy.forType('Candidate').ttlMs],
     ];
     for (const [key, ttlMs] of expected) {
-      const pttl = await redis.client.pttl(key);
-      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `${key}: PTTL ${pttl}, schema ${ttlMs}`);
+      const pttl = (await redis.client.pttl(key)) - grace;
+      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `${key}: PTTL ${pttl} + grace, schema ${ttlMs}`);
     }
     assert.equal(expected[0][1], 86_400_000);
   });
@@ -103,9 +107,9 @@ describe('computed fields served from the tiers', () => {
       cache().l1!.clear();
       await redis.client.del(key());
       const cold = await measured(query);
-      const pttl = await redis.client.pttl(key());
+      const pttl = (await redis.client.pttl(key())) - grace;
       const ttlMs = cache().policy.forField(coordinate).ttlMs;
-      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `PTTL ${pttl}, hint ${ttlMs}`);
+      assert.ok(pttl <= ttlMs && pttl > ttlMs - 10_000, `PTTL ${pttl} + grace, hint ${ttlMs}`);
       const fromL1 = await measured(query);
       assert.deepEqual(fromL1.data, cold.data);
       assert.deepEqual(fromL1.sql, []);
@@ -124,13 +128,13 @@ describe('visibility', () => {
     const query = '{ a: movie(id: "471") { title } b: movie(id: "472") { title } }';
     const debug = { headers: { 'x-cache-debug': '1' } };
     const cold = (await gw.post(query, {}, debug)).body.extensions!.cache;
-    assert.deepEqual(cold, { l1Hits: 0, l2Hits: 0, misses: 2, redisRoundTrips: 2, sqlStatements: 1 });
+    assert.deepEqual(cold, { l1Hits: 0, l2Hits: 0, misses: 2, stale: 0, redisRoundTrips: 2, sqlStatements: 1 });
     await new Promise((r) => setTimeout(r, 20));
     const warm = (await gw.post(query, {}, debug)).body.extensions!.cache;
-    assert.deepEqual(warm, { l1Hits: 2, l2Hits: 0, misses: 0, redisRoundTrips: 0, sqlStatements: 0 });
+    assert.deepEqual(warm, { l1Hits: 2, l2Hits: 0, misses: 0, stale: 0, redisRoundTrips: 0, sqlStatements: 0 });
     cache().l1!.clear();
     const fromL2 = (await gw.post(query, {}, debug)).body.extensions!.cache;
-    assert.deepEqual(fromL2, { l1Hits: 0, l2Hits: 2, misses: 0, redisRoundTrips: 1, sqlStatements: 0 });
+    assert.deepEqual(fromL2, { l1Hits: 0, l2Hits: 2, misses: 0, stale: 0, redisRoundTrips: 1, sqlStatements: 0 });
     assert.equal((await gw.post(query)).body.extensions, undefined, 'nothing without the header');
   });
 
@@ -151,14 +155,19 @@ describe('visibility', () => {
 });
 
 describe('writes', () => {
-  test('a mutation deletes what it changed from L1 and L2 before it answers', async () => {
-    const key = cache().keys.candidateProfile(14);
+  test('a mutation gives what it changed a new version in Redis before it answers; the old entry is never served', async () => {
+    const versionKey = cache().keys.tagVersion('Candidate:14');
     await measured('{ candidate(id: "14") { title } }');
-    assert.equal(await redis.client.exists(key), 1);
+    const old = await redis.client.get(versionKey);
+    assert.ok(old);
     dataOf(await gw.post('mutation { updateCandidate(id: "14", input: { title: "Principal Engineer" }) { id } }'));
-    assert.equal(await redis.client.exists(key), 0, 'deleted from L2 before the response');
-    const { data } = await measured('{ candidate(id: "14") { title } }');
+    assert.notEqual(await redis.client.get(versionKey), old, 're-versioned in Redis before the response');
+    // What another instance sees: L2 only. The old entry is still there, and must read as invalid.
+    cache().l1!.clear();
+    cache().versions!.clear();
+    const { data, sql } = await measured('{ candidate(id: "14") { title } }');
     assert.equal(data.candidate.title, 'Principal Engineer');
+    assert.equal(sql.length, 1, 'the entry from before the write was not served');
   });
 
   test('a rating refreshes the movie\'s stats and the user\'s profile', async () => {

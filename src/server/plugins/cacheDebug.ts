@@ -1,7 +1,8 @@
 /**
  * `x-cache-debug: 1` on a request adds `extensions.cache` to its response: what that request
- * cost at each level — L1 and L2 hits, misses that reached the source, Redis round trips
- * and SQL statements.
+ * cost at each level — L1 and L2 hits, misses that reached the source, entries served
+ * stale, Redis round trips and SQL statements. Any response that holds a stale entry says
+ * so in `extensions.stale`, header or not: a client may want to know it saw degraded data.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context.js';
@@ -9,17 +10,20 @@ import type { Context } from '../context.js';
 export function cacheDebugPlugin(): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request }) {
-      if (request.http?.headers.get('x-cache-debug') !== '1') return;
+      const debug = request.http?.headers.get('x-cache-debug') === '1';
       return {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const { stats, l2 } = contextValue.tiers;
+          if (stats.stale > 0) response.body.singleResult.extensions = { ...response.body.singleResult.extensions, stale: true };
+          if (!debug) return;
           response.body.singleResult.extensions = {
             ...response.body.singleResult.extensions,
             cache: {
               l1Hits: stats.l1Hits,
               l2Hits: stats.l2Hits,
               misses: stats.misses,
+              stale: stats.stale,
               redisRoundTrips: l2?.roundTrips ?? 0,
               sqlStatements: contextValue.requestScope.sqlStatements,
             },

@@ -1,0 +1,11 @@
+/**
+ * Tags name what a cached value was built from, so a write can invalidate every value that
+ * used it. One entity (`Job:9`), or every entity of a type (`Job:*`): a ranking over all
+ * jobs depends on each of them, including those a change moves into its top ten.
+ */
+export const tags = {
+  entity: (typename: string, id: number | string): string => `${typename}:${id}`,
+  everyOf: (typename: string): string => `${typename}:*`,
+  /** A materialized view: its entries change when it is refreshed. */
+  view: (name: string): string => `View:${name}`,
+};

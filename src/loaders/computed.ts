@@ -1,0 +1,160 @@
+/**
+ * Loaders of computed fields: read from materialized views, or computed by the engine. Each
+ * is tagged with what it is built from: a user's recommendations with the user (their
+ * ratings) and the views they draw on; a ranking over every job with `Job:*`, since any
+ * job's change may move it into or out of the top.
+ */
+import type { Db } from '../db/pool.js';
+import type { MatchResult, RecommendationResult } from '../db/rows.js';
+import { popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
+import { matchingStats } from '../db/sources/stats.js';
+import { travelTime, type GeoPoint } from '../engine/geo.js';
+import { scoreMatch, type MatchAlgorithm } from '../engine/matching.js';
+import { candidateProfile, jobProfile, type Matcher } from '../services/matcher.js';
+import type { RecommendationStrategy, Recommender } from '../services/recommender.js';
+import type { Cache } from '../cache/index.js';
+import { POWER_USER_RECOMMENDATIONS_TTL_MS } from '../cache/policy.js';
+import { tags } from '../cache/tags.js';
+import { createTieredLoader, type TierSet } from '../cache/tieredLoader.js';
+import type { entityLoaders } from './entities.js';
+
+export interface Engines {
+  matcher: Matcher;
+  recommender: Recommender;
+}
+
+export interface RecommendationAsk {
+  userId: number;
+  n: number;
+  strategy: RecommendationStrategy;
+  /** Not part of the key: decides the TTL (seed 004). */
+  powerUser: boolean;
+}
+
+export interface PairAsk {
+  candidateId: number;
+  jobId: number;
+  algorithm: MatchAlgorithm;
+}
+
+export interface RankingAsk {
+  /** A candidate's id for topMatches, a job's for topCandidates. */
+  id: number;
+  limit: number;
+  algorithm: MatchAlgorithm;
+}
+
+const views = { movieStats: tags.view('movie_stats'), topByGenre: tags.view('top_movies_by_genre'), matchingStats: tags.view('mv_matching_stats') };
+
+export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet, engines: Engines, entities: ReturnType<typeof entityLoaders>) {
+  const each = <K, V>(compute: (k: K) => Promise<V>) => (ks: readonly K[]) => Promise.all(ks.map(compute));
+  const recommendationsTtlMs = policy.forField('Query.recommendations').ttlMs;
+  return {
+    // A pure function of its arguments: nothing to tag.
+    travelTime: createTieredLoader(
+      {
+        type: 'Query.travelTime',
+        key: ({ from, to }: { from: GeoPoint; to: GeoPoint }) => keys.geoDistance(from, to),
+        tags: () => [],
+        ttlMs: policy.forField('Query.travelTime').ttlMs,
+        load: async (pairs) => pairs.map(({ from, to }) => travelTime(from, to)),
+      },
+      tiers,
+    ),
+    popularMovieIds: createTieredLoader(
+      {
+        type: 'Query.popularMovies',
+        key: keys.popularMovies,
+        tags: () => [views.movieStats],
+        ttlMs: policy.forField('Query.popularMovies').ttlMs,
+        load: each((limit: number) => popularMovieIds(db, limit)),
+      },
+      tiers,
+    ),
+    topMovieIdsByGenre: createTieredLoader(
+      {
+        type: 'Query.topMoviesByGenre',
+        key: ({ genre, limit }: { genre: string; limit: number }) => keys.topMoviesByGenre(genre, limit),
+        tags: () => [views.topByGenre],
+        ttlMs: policy.forField('Query.topMoviesByGenre').ttlMs,
+        load: each(async ({ genre, limit }) => (await topMovieIdsByGenre(db, [genre], limit)).get(genre)!),
+      },
+      tiers,
+    ),
+    matchingStats: createTieredLoader(
+      {
+        type: 'Query.matchingStats',
+        key: ({ sector, hours }: { sector: string | null; hours: number }) => keys.matchingStats(sector, hours),
+        tags: () => [views.matchingStats],
+        ttlMs: policy.forField('Query.matchingStats').ttlMs,
+        load: each(({ sector, hours }) => matchingStats(db, sector, hours)),
+      },
+      tiers,
+    ),
+    recommendations: createTieredLoader(
+      {
+        type: 'Query.recommendations',
+        key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
+        // Their ratings and profile (User), and the views the strategies and their fallback read.
+        tags: ({ userId }) => [tags.entity('User', userId), views.movieStats, views.topByGenre],
+        ttlMs: ({ powerUser }) => (powerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
+        exclusive: true,
+        load: each<RecommendationAsk, RecommendationResult[]>(({ userId, n, strategy }) =>
+          engines.recommender.recommend(userId, n, strategy, {
+            movie: (id) => entities.movie.load(id),
+            profile: (id) => entities.userProfile.load(id),
+          }),
+        ),
+      },
+      tiers,
+    ),
+    match: createTieredLoader(
+      {
+        type: 'Query.match',
+        key: ({ candidateId, jobId, algorithm }: PairAsk) => keys.match(candidateId, jobId, algorithm),
+        tags: ({ candidateId, jobId, algorithm }) => [tags.entity('Candidate', candidateId), tags.entity('Job', jobId), tags.entity('AlgorithmWeights', algorithm)],
+        ttlMs: policy.forField('Query.match').ttlMs,
+        load: each(async ({ candidateId, jobId, algorithm }): Promise<MatchResult | undefined> => {
+          const [candidate, job, weights] = await Promise.all([
+            entities.candidate.load(candidateId),
+            entities.job.load(jobId),
+            entities.algorithmWeights.load(algorithm),
+          ]);
+          if (!candidate || !job || !weights) return undefined;
+          return { candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights) };
+        }),
+      },
+      tiers,
+    ),
+    topMatches: createTieredLoader(
+      {
+        type: 'Query.topMatches',
+        key: ({ id, limit, algorithm }: RankingAsk) => keys.topMatches(id, limit, algorithm),
+        tags: ({ id, algorithm }) => [tags.entity('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm)],
+        ttlMs: policy.forField('Query.topMatches').ttlMs,
+        exclusive: true,
+        load: each(async ({ id, limit, algorithm }): Promise<MatchResult[] | undefined> => {
+          const weights = await entities.algorithmWeights.load(algorithm);
+          const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit));
+          return ranked?.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score }));
+        }),
+      },
+      tiers,
+    ),
+    topCandidates: createTieredLoader(
+      {
+        type: 'Query.topCandidates',
+        key: ({ id, limit, algorithm }: RankingAsk) => keys.topCandidates(id, limit, algorithm),
+        tags: ({ id, algorithm }) => [tags.entity('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm)],
+        ttlMs: policy.forField('Query.topCandidates').ttlMs,
+        exclusive: true,
+        load: each(async ({ id, limit, algorithm }): Promise<MatchResult[] | undefined> => {
+          const weights = await entities.algorithmWeights.load(algorithm);
+          const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit));
+          return ranked?.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score }));
+        }),
+      },
+      tiers,
+    ),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Entity loaders by id: each batch is one `WHERE id = ANY($1)` statement behind the tiers,
+ * tagged with the entity itself, so a write to it invalidates its entry.
+ */
+import type { Db } from '../db/pool.js';
+import { moviesByIds } from '../db/sources/movies.js';
+import { userProfilesByIds, usersByIds } from '../db/sources/users.js';
+import { algorithmWeights, candidatesByIds, companiesByIds, jobsByIds } from '../db/sources/jobs.js';
+import type { MatchAlgorithm } from '../engine/matching.js';
+import type { Cache } from '../cache/index.js';
+import { tags } from '../cache/tags.js';
+import { createTieredLoader, type TierSet } from '../cache/tieredLoader.js';
+
+export function entityLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet) {
+  const entity = (typename: string) => (id: number) => [tags.entity(typename, id)];
+  return {
+    movie: createTieredLoader(
+      { type: 'Movie', key: keys.movieMetadata, tags: entity('Movie'), ttlMs: policy.forType('Movie').ttlMs, load: (ids) => moviesByIds(db, ids) },
+      tiers,
+    ),
+    // The public entry leaves the PRIVATE email out; `privateUser` holds it, per caller.
+    user: createTieredLoader(
+      {
+        type: 'User',
+        key: keys.user,
+        tags: entity('User'),
+        ttlMs: policy.forType('User').ttlMs,
+        load: async (ids) => (await usersByIds(db, ids)).map((row) => row && { ...row, email: null }),
+      },
+      tiers,
+    ),
+    /** The caller as they see themselves: keyed by the caller, never served to anyone else. */
+    privateUser: createTieredLoader(
+      { type: 'Query.me', key: keys.privateUser, tags: entity('User'), ttlMs: policy.forField('Query.me').ttlMs, load: (ids) => usersByIds(db, ids) },
+      tiers,
+    ),
+    userProfile: createTieredLoader(
+      {
+        type: 'UserProfile',
+        key: keys.userProfile,
+        tags: entity('User'),
+        ttlMs: policy.forField('User.profile').ttlMs,
+        load: (ids) => userProfilesByIds(db, ids),
+      },
+      tiers,
+    ),
+    candidate: createTieredLoader(
+      {
+        type: 'Candidate',
+        key: keys.candidateProfile,
+        tags: entity('Candidate'),
+        ttlMs: policy.forType('Candidate').ttlMs,
+        load: (ids) => candidatesByIds(db, ids),
+      },
+      tiers,
+    ),
+    job: createTieredLoader(
+      { type: 'Job', key: keys.jobProfile, tags: entity('Job'), ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) },
+      tiers,
+    ),
+    company: createTieredLoader(
+      { type: 'Company', key: keys.company, tags: entity('Company'), ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) },
+      tiers,
+    ),
+    // Three rows in all: one statement reads them, whichever were asked for.
+    algorithmWeights: createTieredLoader(
+      {
+        type: 'AlgorithmWeights',
+        key: keys.algorithmWeights,
+        tags: (algorithm) => [tags.entity('AlgorithmWeights', algorithm)],
+        ttlMs: policy.forType('AlgorithmWeights').ttlMs,
+        load: async (algorithms: readonly MatchAlgorithm[]) => {
+          const rows = await algorithmWeights(db);
+          return algorithms.map((a) => rows.find((row) => row.algorithm === a));
+        },
+      },
+      tiers,
+    ),
+  };
+}
