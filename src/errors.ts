@@ -46,3 +46,19 @@ export function checkRange(value: number, argument: string, min: number, max: nu
   }
   return value;
 }
+
+/** Node and Postgres codes of a Postgres the gateway cannot reach or that is shutting down. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006']);
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Connection ended unexpectedly/;
+
+/**
+ * The code a failure is reported with: its own `extensions.code`; SERVICE_UNAVAILABLE when
+ * Postgres could not be reached (and nothing cached could answer); else INTERNAL_SERVER_ERROR.
+ */
+export function codeOf(error: GraphQLError): string {
+  const own = error.extensions?.code;
+  if (own !== undefined && own !== 'INTERNAL_SERVER_ERROR') return String(own);
+  const cause = error.originalError as (Error & { code?: string }) | undefined;
+  if (cause && (UNREACHABLE_CODES.has(cause.code ?? '') || UNREACHABLE_MESSAGES.test(cause.message))) return 'SERVICE_UNAVAILABLE';
+  return 'INTERNAL_SERVER_ERROR';
+}

@@ -7,7 +7,8 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { codeOf } from '../errors.js';
 import type { Server } from 'node:http';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
@@ -34,6 +35,14 @@ export function createApollo(options: {
     includeStacktraceInErrorResponses: config.env !== 'production',
     introspection: config.env !== 'production',
     csrfPrevention: true,
+    formatError: (formatted, error) =>
+      error instanceof GraphQLError && codeOf(error) === 'SERVICE_UNAVAILABLE'
+        ? {
+            ...formatted,
+            message: 'Postgres is unreachable and no cached answer could stand in; retry shortly',
+            extensions: { ...formatted.extensions, code: 'SERVICE_UNAVAILABLE' },
+          }
+        : formatted,
     plugins: [
       // The default maxAge of 0 means a field without a hint makes the response uncacheable.
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),

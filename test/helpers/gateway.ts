@@ -5,6 +5,7 @@
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { signToken } from '../../src/auth/jwt.js';
+import { createPool } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from './testDb.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-strata-tests';
@@ -28,12 +29,23 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-/**
- * Starts a gateway over a new database seeded at `scale` (default 0.05); `redisUrl` turns on
- * L2 (CACHE=l1+l2), `env` overrides any other setting.
- */
-export async function startTestGateway(options: { scale?: number; redisUrl?: string; env?: Record<string, string> } = {}): Promise<TestGateway> {
-  const database = await createTestDatabase({ scale: options.scale ?? 0.05 });
+export interface TestGatewayOptions {
+  /** Seed scale of a new database (default 0.05). */
+  scale?: number;
+  /** Another gateway's database, to run a second instance over the same data (not dropped by stop). */
+  database?: TestDatabase;
+  /** Reach Postgres at this port of 127.0.0.1 instead (a TcpProxy in front of it). */
+  postgresPort?: number;
+  /** Turns on L2 (CACHE=l1+l2). */
+  redisUrl?: string;
+  /** Overrides any other setting. */
+  env?: Record<string, string>;
+}
+
+/** Starts a gateway over a new database (or `database`), in-process on a free port. */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const owned = !options.database;
+  const database = options.database ?? (await createTestDatabase({ scale: options.scale ?? 0.05 }));
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
@@ -43,7 +55,13 @@ export async function startTestGateway(options: { scale?: number; redisUrl?: str
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
   });
-  const gateway = await startGateway(config, database.db);
+  let db = database.db;
+  if (options.database || options.postgresPort) {
+    const url = new URL(database.url);
+    if (options.postgresPort) url.port = String(options.postgresPort);
+    db = createPool(url.toString(), config.database);
+  }
+  const gateway = await startGateway(config, db);
   return {
     database,
     gateway,
@@ -60,7 +78,8 @@ export async function startTestGateway(options: { scale?: number; redisUrl?: str
     },
     async stop() {
       await gateway.stop();
-      await database.drop();
+      if (db !== database.db) await db.end();
+      if (owned) await database.drop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { Metrics } from '../../metrics.js';
 import type { Context } from '../context.js';
 import { logger } from '../../log.js';
+import { codeOf } from '../../errors.js';
 
 const log = logger('server');
 /** Codes that mean the client sent something wrong: expected, not logged as failures. */
@@ -18,7 +19,7 @@ export function observePlugin(metrics: Metrics, knownOperations: ReadonlySet<str
         async didEncounterErrors({ errors, contextValue, operationName }) {
           failed = true;
           for (const error of errors) {
-            const code = String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            const code = codeOf(error);
             metrics.errors.inc({ code });
             if (!CLIENT_CODES.has(code)) {
               log.error('operation failed', {
