@@ -36,6 +36,7 @@ export interface Gateway {
 export async function startGateway(config: Config, db: Db): Promise<Gateway> {
   const schema = buildSchema();
   const cache = createCache(config, schema, readTypeDefs());
+  await cache.ready();
   const services: Services = {
     db,
     matcher: new Matcher(db),

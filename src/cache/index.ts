@@ -13,6 +13,10 @@ import { SingleFlight } from './singleFlight.js';
 import { TagVersions } from './versions.js';
 import { AdaptiveTtl } from './adaptiveTtl.js';
 import type { Level, TierSet } from './tieredLoader.js';
+import { logger } from '../log.js';
+
+const log = logger('cache');
+const REDIS_START_WAIT_MS = 3000;
 
 /** Where the tiers report what they do (the gateway's Prometheus metrics). */
 export interface CacheObserver {
@@ -35,6 +39,8 @@ export interface Cache {
   l2: L2 | undefined;
   /** Undefined with CACHE=off. */
   versions: TagVersions | undefined;
+  /** Waits (boundedly) for Redis at start, so the first requests do not find L2 still connecting. */
+  ready(): Promise<void>;
   /** The tiers for one request, reporting to `observer`. */
   tiersFor(observer: CacheObserver): TierSet;
   close(): Promise<void>;
@@ -81,6 +87,11 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
       observe: (outcome, level, type, count) => count > 0 && observer.lookup(outcome, level, type, count),
       observeSource: (seconds) => observer.duration('source', seconds),
     }),
+    ready: async () => {
+      if (l2 && !(await l2.connected(REDIS_START_WAIT_MS))) {
+        log.warn('Redis is not reachable yet; serving from L1 and Postgres until it is', { waitedMs: REDIS_START_WAIT_MS });
+      }
+    },
     close: async () => l2?.close(),
   };
 }

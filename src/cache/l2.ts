@@ -77,17 +77,30 @@ export class L2 {
   }
 
   /**
-   * Takes the lock of each key that no one holds (`SET NX PX`); true where taken. When Redis
-   * fails every lock counts as taken: an instance that cannot see the others computes alone.
+   * Takes the lock of each key that no one holds (`SET NX PX`); true where taken. In the same
+   * round trip, settles the first version of never-versioned tags (`SET NX`, then `GET`: the
+   * one that won, ours or another instance's), so what is computed under the lock records
+   * the version every instance reads. When Redis fails every lock counts as taken (an
+   * instance that cannot see the others computes alone) and no version is settled.
    */
-  async lock(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
-    if (keys.length === 0) return [];
-    const taken = await this.guard('lock', async () => {
+  async lock(
+    keys: readonly string[],
+    token: string,
+    ttlMs: number,
+    firstVersions: ReadonlyArray<{ key: string; version: string }>,
+  ): Promise<{ taken: boolean[]; versions: Array<string | null> }> {
+    const settled = await this.guard('lock', async () => {
       const pipeline = this.redis.pipeline();
       for (const key of keys) pipeline.set(key, token, 'PX', ttlMs, 'NX');
-      return (await pipeline.exec())?.map(([err, reply]) => !err && reply === 'OK');
+      for (const v of firstVersions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX').get(v.key);
+      const replies = (await pipeline.exec()) ?? [];
+      if (replies.some(([err]) => err)) throw replies.find(([err]) => err)![0];
+      return {
+        taken: keys.map((_, i) => replies[i][1] === 'OK'),
+        versions: firstVersions.map((_, i) => replies[keys.length + 2 * i + 1][1] as string | null),
+      };
     });
-    return taken ?? keys.map(() => true);
+    return settled ?? { taken: keys.map(() => true), versions: firstVersions.map(() => null) };
   }
 
   /** Releases locks still held by `token` (a lock that expired and was taken by another stays). */
@@ -111,6 +124,24 @@ export class L2 {
     const results = await pipeline.exec();
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
+  }
+
+  /**
+   * Resolves once connected, or after `timeoutMs` either way: a gateway starting while Redis
+   * is away serves from L1 and Postgres, and L2 joins when Redis does.
+   */
+  async connected(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const done = (ready: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.once('ready', onReady);
+    });
   }
 
   async close(): Promise<void> {
@@ -176,9 +207,12 @@ export class L2Batcher {
     return { texts: values.slice(0, keys.length), versions, locked };
   }
 
-  /** Takes the locks of `keys` (see L2.lock). */
-  lock(keys: readonly string[], token: string, ttlMs: number): Promise<boolean[]> {
-    return this.timed(() => this.l2.lock(keys, token, ttlMs));
+  /** Takes the locks of `keys` and settles the first versions of `unversionedTags` (see L2.lock). */
+  async lock(keys: readonly string[], token: string, ttlMs: number, unversioned: ReadonlyMap<string, string>): Promise<{ taken: boolean[]; versions: Map<string, string | null> }> {
+    const tags = [...unversioned.keys()];
+    const firstVersions = tags.map((tag) => ({ key: this.versionKey(tag), version: unversioned.get(tag)! }));
+    const { taken, versions } = await this.timed(() => this.l2.lock(keys, token, ttlMs, firstVersions));
+    return { taken, versions: new Map(tags.map((tag, i) => [tag, versions[i]])) };
   }
 
   /** Releases locks at once (a computation that failed). */

@@ -248,7 +248,9 @@ async function loadExclusive<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet,
   const l2 = tiers.l2!;
   const token = newVersion();
   const lockKeys = asks.map((a) => tiers.lockKey(a.key));
-  const taken = await l2.lock(lockKeys, token, tiers.lockTtlMs);
+  const unversioned = new Map(asks.flatMap((a) => (a.unversioned ?? []).map((tag) => [tag, a.fence![tag]] as const)));
+  const { taken, versions } = await l2.lock(lockKeys, token, tiers.lockTtlMs, unversioned);
+  settleFirstVersions(tiers, asks, versions);
   const mine = asks.filter((_, n) => taken[n]);
   const theirs = asks.filter((_, n) => !taken[n]);
   const computeMine = loadAndStore(spec, tiers, mine, token).catch(async (err) => {
@@ -260,6 +262,23 @@ async function loadExclusive<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet,
   mine.forEach((a, n) => byKey.set(a.key, fromMine[n]));
   theirs.forEach((a, n) => byKey.set(a.key, fromTheirs[n]));
   return asks.map((a) => byKey.get(a.key));
+}
+
+/**
+ * Two instances may each pick a first version for a tag; Redis keeps one. Loads under a lock
+ * record that one, so their entries are valid on every instance (a cheap load that recorded
+ * the loser only stores an entry born invalid, and reloads once).
+ */
+function settleFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>, versions: Map<string, string | null>): void {
+  for (const [tag, version] of versions) {
+    if (version === null) continue;
+    tiers.versions!.learn(tag, version);
+    for (const ask of asks) {
+      if (!ask.unversioned?.includes(tag)) continue;
+      ask.fence![tag] = version;
+      ask.unversioned = ask.unversioned.filter((t) => t !== tag);
+    }
+  }
 }
 
 /** Polls Redis for entries another instance is computing; computes what it gave up on. */

@@ -91,6 +91,18 @@ describe('lookup order', () => {
     }
     assert.equal(expected[0][1], 86_400_000);
   });
+
+  test('a key read more than 100 times within the hour is stored again for twice its TTL', async () => {
+    const key = cache().keys.movieMetadata(481);
+    // The first read loads it; the next 101 are hits.
+    for (let i = 0; i < 102; i++) await gw.post('{ movie(id: "481") { title } }');
+    // Its next load (L1 emptied, the Redis entry gone) stores it with the adapted TTL.
+    cache().l1!.clear();
+    await redis.client.del(key);
+    await measured('{ movie(id: "481") { title } }');
+    const pttl = (await redis.client.pttl(key)) - grace;
+    assert.ok(pttl <= 2 * 86_400_000 && pttl > 2 * 86_400_000 - 10_000, `PTTL ${pttl} + grace`);
+  });
 });
 
 describe('computed fields served from the tiers', () => {

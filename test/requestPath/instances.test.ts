@@ -1,0 +1,65 @@
+/**
+ * Two gateway instances over one Postgres and one Redis (the test's own): a herd across
+ * both computes once (the Redis lock), and what one instance wrote back the other reads.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
+import { tapStatements } from '../helpers/statements.js';
+
+let redis: TestRedis;
+let a: TestGateway;
+let b: TestGateway;
+let recommendCalls = 0;
+before(async () => {
+  redis = await startTestRedis();
+  // One process runs both instances and a 1,000-request herd: its event loop lags past the
+  // default 50 ms Redis timeout, which would read as Redis failing. The lock is under test here.
+  const env = { REDIS_COMMAND_TIMEOUT_MS: '2000' };
+  a = await startTestGateway({ redisUrl: redis.url, env });
+  b = await startTestGateway({ redisUrl: redis.url, database: a.database, env });
+  // The engine made slow (300 ms), so every request of the herd arrives while it computes.
+  for (const gw of [a, b]) {
+    const recommender = gw.gateway.services.recommender;
+    const recommend = recommender.recommend.bind(recommender);
+    recommender.recommend = async (...args) => {
+      recommendCalls++;
+      await new Promise((r) => setTimeout(r, 300));
+      return recommend(...args);
+    };
+  }
+});
+after(async () => {
+  await b.stop();
+  await a.stop();
+  await redis.stop();
+});
+
+test('1,000 concurrent misses of one key across two instances: the engine runs once', async () => {
+  const query = '{ recommendations(userId: "17", n: 10) { score reason movie { id } } }';
+  const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? a : b).post(query)));
+  const first = dataOf(answers[0]);
+  assert.equal(first.recommendations.length, 10);
+  for (const answer of answers) assert.deepEqual(dataOf(answer), first);
+  assert.equal(recommendCalls, 1);
+  const lockKey = a.gateway.services.cache.keys.lock(a.gateway.services.cache.keys.recommendations(17, 10, 'COLLABORATIVE'));
+  assert.equal(await redis.client.exists(lockKey), 0, 'the lock was released');
+});
+
+test('what one instance computed, the other serves from L2; a write on one is seen by the other at once', async () => {
+  const query = '{ candidate(id: "19") { title } topMatches(candidateId: "19", limit: 3) { score job { id } } }';
+  const fromA = dataOf(await a.post(query));
+  await new Promise((r) => setTimeout(r, 20));
+  const tap = tapStatements(b.gateway.services.db);
+  try {
+    assert.deepEqual(dataOf(await b.post(query)), fromA);
+    assert.deepEqual(tap.statements, [], 'B read both from Redis');
+    dataOf(await a.post('mutation { updateCandidate(id: "19", input: { title: "Seen everywhere" }) { id } }'));
+    // B holds the old entries in its L1; what it has not cached it must read fresh from Redis' versions.
+    b.gateway.services.cache.l1!.clear();
+    assert.equal(dataOf(await b.post(query)).candidate.title, 'Seen everywhere');
+  } finally {
+    tap.remove();
+  }
+});
