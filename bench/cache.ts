@@ -1,8 +1,12 @@
 /**
- * `npm run bench:cache [-- --quick]`: the same query mix against the gateway with CACHE=off,
- * l1 and l1+l2, and against the execution ceiling (constant resolvers), each server a child
- * process on this machine; requests/s and latency percentiles, as ratios to the ceiling.
- * Writes bench/results/cache.md. Its own database and redis-server; nothing shared is touched.
+ * `npm run bench:cache [-- --quick]`, in two parts, each server a child process on this
+ * machine, with its own database and redis-server (nothing shared is touched):
+ *  1. the same query mix against the gateway with CACHE=off, l1 and l1+l2, and against the
+ *     execution ceiling (constant resolvers): requests/s and latency percentiles;
+ *  2. the engine's queries (recommendations, topMatches) with a cold L1: one instance fills
+ *     Redis, a fresh one then answers each key once, so every answer comes from L2;
+ *     against CACHE=off answering the same requests.
+ * Writes bench/results/cache.md (cache-quick.md with --quick).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -40,15 +44,34 @@ function zipfSampler(n: number): () => number {
 
 const movieId = zipfSampler(Math.round(10000 * SCALE));
 const candidateId = zipfSampler(Math.round(5000 * SCALE));
+const userId = zipfSampler(Math.round(5000 * SCALE));
 const CARD = 'id title year genres avgRating ratingCount';
-/** The mix: [weight, query, variables]. Only fields the cache serves today (recommendations and matches are not cached yet). */
-const MIX: Array<[number, () => { query: string; variables?: Record<string, unknown> }]> = [
-  [60, () => ({ query: `query Movie($id: ID!) { movie(id: $id) { ${CARD} } }`, variables: { id: String(movieId()) } })],
-  [15, () => ({ query: `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
-  [10, () => ({ query: `query PopularMovies { popularMovies(limit: 20) { ${CARD} } }` })],
-  [10, () => ({ query: `query Candidate($id: ID!) { candidate(id: $id) { id name title skills location { city } } }`, variables: { id: String(candidateId()) } })],
-  [5, () => ({ query: 'query TravelTime { travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes } }' })],
+type Request = { query: string; variables?: Record<string, unknown> };
+const RECOMMENDATIONS = `query Recommendations($userId: ID!) { recommendations(userId: $userId, n: 10) { score reason movie { ${CARD} } } }`;
+const TOP_MATCHES = 'query TopMatches($candidateId: ID!) { topMatches(candidateId: $candidateId, limit: 10) { score travelMinutes job { id title } } }';
+/** The mix: [weight, request]. */
+const MIX: Array<[number, () => Request]> = [
+  [50, () => ({ query: `query Movie($id: ID!) { movie(id: $id) { ${CARD} } }`, variables: { id: String(movieId()) } })],
+  [10, () => ({ query: `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
+  [15, () => ({ query: RECOMMENDATIONS, variables: { userId: String(userId()) } })],
+  [5, () => ({ query: `query PopularMovies { popularMovies(limit: 20) { ${CARD} } }` })],
+  [8, () => ({ query: TOP_MATCHES, variables: { candidateId: String(candidateId()) } })],
+  [8, () => ({ query: `query Candidate($id: ID!) { candidate(id: $id) { id name title skills location { city } } }`, variables: { id: String(candidateId()) } })],
+  [4, () => ({ query: 'query TravelTime { travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes } }' })],
 ];
+/** Part 2: each user's recommendations and each candidate's top matches, once, in a shuffled order. */
+const ENGINE_KEYS = values.quick ? 200 : 1000;
+function engineRequests(from = 1, to = ENGINE_KEYS): Request[] {
+  const requests: Request[] = [];
+  for (let id = from; id <= to; id++) {
+    requests.push({ query: RECOMMENDATIONS, variables: { userId: String(id) } }, { query: TOP_MATCHES, variables: { candidateId: String(id) } });
+  }
+  for (let i = requests.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [requests[i], requests[j]] = [requests[j], requests[i]];
+  }
+  return requests;
+}
 const totalWeight = MIX.reduce((s, [w]) => s + w, 0);
 function nextRequest() {
   let x = Math.random() * totalWeight;
@@ -74,16 +97,18 @@ async function startServer(mode: string, env: Record<string, string>): Promise<{
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 
-async function load(url: string, durationMs: number): Promise<{ latenciesMs: number[]; errors: number }> {
+/** Sends requests from `next` on CONNECTIONS connections until it returns undefined or `durationMs` passes. */
+async function load(url: string, durationMs: number, next: () => Request | undefined = nextRequest): Promise<{ latenciesMs: number[]; errors: number; seconds: number }> {
   const latenciesMs: number[] = [];
   let errors = 0;
+  const began = performance.now();
   const deadline = Date.now() + durationMs;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
-      while (Date.now() < deadline) {
+      for (let request = next(); request && Date.now() < deadline; request = next()) {
         const started = performance.now();
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(nextRequest()) });
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
           const body = await res.json();
           if (res.status !== 200 || body.errors) errors++;
         } catch {
@@ -93,7 +118,13 @@ async function load(url: string, durationMs: number): Promise<{ latenciesMs: num
       }
     }),
   );
-  return { latenciesMs, errors };
+  return { latenciesMs, errors, seconds: (performance.now() - began) / 1000 };
+}
+
+/** Each request of `requests` once, as fast as CONNECTIONS connections go. */
+function each(url: string, requests: Request[]) {
+  let i = 0;
+  return load(url, 10 * 60_000, () => requests[i++]);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -103,6 +134,7 @@ function percentile(sorted: number[], p: number): number {
 const database = await createTestDatabase({ scale: SCALE });
 const redis = await startTestRedis();
 const rows: Array<{ mode: string; rps: number; p50: number; p95: number; p99: number; errors: number }> = [];
+const engineRows: Array<{ mode: string; rps: number; p50: number; p99: number; errors: number }> = [];
 try {
   for (const mode of MODES) {
     await redis.client.flushdb(); // our own redis-server: nothing else lives there
@@ -116,6 +148,33 @@ try {
       const row = { mode, rps: latenciesMs.length / (MEASURE_MS / 1000), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors };
       rows.push(row);
       process.stderr.write(`${Math.round(row.rps)} req/s\n`);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  }
+
+  const requests = engineRequests();
+  for (const mode of ['off', 'l1+l2'] as const) {
+    await redis.client.flushdb();
+    const env = { DATABASE_URL: database.url, REDIS_URL: redis.url };
+    if (mode === 'l1+l2') {
+      // Another instance computes every answer into Redis first.
+      const filler = await startServer(mode, env);
+      process.stderr.write(`bench: engine  filling Redis from another instance (${requests.length} keys)… `);
+      await each(filler.url, requests);
+      filler.child.kill('SIGKILL');
+      process.stderr.write('done\n');
+    }
+    const server = await startServer(mode, env);
+    try {
+      process.stderr.write(`bench: engine  ${mode.padEnd(6)} ${requests.length} requests, each key once… `);
+      // Warm-up on other users and candidates: the model and the matching index load, the JIT warms.
+      const warmUp = engineRequests(ENGINE_KEYS + 1, 2 * ENGINE_KEYS);
+      await load(server.url, WARMUP_MS, () => warmUp.pop());
+      const { latenciesMs, errors, seconds } = await each(server.url, requests);
+      const sorted = latenciesMs.sort((a, b) => a - b);
+      engineRows.push({ mode, rps: latenciesMs.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors });
+      process.stderr.write(`${Math.round(latenciesMs.length / seconds)} req/s\n`);
     } finally {
       server.child.kill('SIGKILL');
     }
@@ -134,14 +193,33 @@ const table = [
     `| ${r.mode === 'ceiling' ? 'ceiling (constant resolvers)' : `CACHE=${r.mode}`} | ${Math.round(r.rps)} | ${(r.rps / ceiling).toFixed(2)} | ${(r.rps / off).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
   ),
 ].join('\n');
+const engineOff = engineRows.find((r) => r.mode === 'off')!.rps;
+const engineTable = [
+  '| server | req/s | vs CACHE=off | p50 ms | p99 ms | errors |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...engineRows.map((r) =>
+    `| CACHE=${r.mode}${r.mode === 'off' ? '' : ', cold L1, warm Redis'} | ${Math.round(r.rps)} | ${(r.rps / engineOff).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+  ),
+].join('\n');
 const report = `# Cache benchmark
 
 ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${Math.round(os.totalmem() / 2 ** 30)} GiB · Node ${process.version}
 Seed scale ${SCALE}; ${CONNECTIONS} connections; ${WARMUP_MS} ms warm-up, ${MEASURE_MS} ms measured per server; load generator in the parent process.
-Mix: 60% movie (Zipf ids), 15% movies (20 Zipf ids), 10% popularMovies(20), 10% candidate (Zipf), 5% travelTime.
-Recommendations and matches are not in the mix: they are not cached yet (issue 3).
+
+## 1. The query mix, warm
+
+Mix: 50% movie (Zipf ids), 10% movies (20 Zipf ids), 15% recommendations(n: 10) of a Zipf user,
+5% popularMovies(20), 8% topMatches(limit: 10) of a Zipf candidate, 8% candidate (Zipf), 4% travelTime.
 
 ${table}
+
+## 2. Recommendations and top matches, cold L1
+
+${ENGINE_KEYS} users' recommendations and ${ENGINE_KEYS} candidates' top matches, each asked once in a shuffled order
+(after a warm-up of up to ${WARMUP_MS} ms on other users and candidates). For l1+l2 another instance computed them into Redis
+first: every answer of the measured instance comes from L2, none from its (cold) L1.
+
+${engineTable}
 `;
 await writeFile(path.join(projectRoot, 'bench/results', values.quick ? 'cache-quick.md' : 'cache.md'), report);
 console.log(report);

@@ -28,11 +28,21 @@ if (mode === 'ceiling') {
         movies: (_: unknown, { ids }: { ids: string[] }) => ids.map((id) => movie(Number(id))),
         popularMovies: (_: unknown, { limit }: { limit: number }) => Array.from({ length: limit }, (_, i) => movie(i + 1)),
         travelTime: () => ({ minutes: 42, distanceKm: 30 }),
+        recommendations: (_: unknown, { n }: { n: number }) =>
+          Array.from({ length: n }, (_, i) => ({ movieId: i + 1, score: 0.9, reason: 'Among the most rated movies', because: { kind: 'popular' } })),
+        topMatches: (_: unknown, { candidateId, limit }: { candidateId: string; limit: number }) =>
+          Array.from({ length: limit }, (_, i) => ({
+            candidateId: Number(candidateId), jobId: i + 1, algorithm: 'WEIGHTED', score: 0.8, travelMinutes: 20,
+            breakdown: { skills: 1, experience: 1, location: 0.5, salary: 0.7 },
+          })),
         candidate: (_: unknown, { id }: { id: string }) => ({
           id: Number(id), name: 'Ana', title: 'Engineer', skills: ['Go'], years_experience: 3, sector: 'Technology',
           salary_expectation: 50000, city: 'Lyon', lat: 45.76, lng: 4.83,
         }),
       },
+      // Nested objects of the mix, constant too.
+      Recommendation: { ...resolvers.Recommendation, movie: (r: { movieId: number }) => movie(r.movieId) },
+      Match: { ...resolvers.Match, job: (m: { jobId: number }) => ({ id: m.jobId, title: 'Engineer' }) },
     } as never,
   });
   const apollo = new ApolloServer({ schema });
@@ -65,4 +75,5 @@ if (mode === 'ceiling') {
   const db = createPool(config.database.url!, config.database);
   const gateway = await startGateway(config, db);
   console.log(`listening ${gateway.port}`);
+  process.on("SIGINT", () => process.exit(0));
 }

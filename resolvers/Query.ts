@@ -4,7 +4,7 @@ import { allGenres } from '../src/db/sources/movies.js';
 import { allSectors, jobsList } from '../src/db/sources/jobs.js';
 import { invalidCoordinates } from '../src/engine/geo.js';
 import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/services/matches.js';
-import { recommendationsFor } from './User.js';
+import { recommendationsOf } from './User.js';
 import { present } from './load.js';
 
 /** Lists cap at 100 rows: the limit clients may ask for, and what cost limits (issue 5) price. */
@@ -32,9 +32,9 @@ export const Query: QueryResolvers = {
   user: (_, { id }, ctx) => ctx.loaders.user.load(parseId(id, 'id')),
   recommendations: async (_, { userId, n, strategy }, ctx) => {
     const id = parseId(userId, 'userId');
-    const user = await ctx.loaders.user.load(id);
-    if (!user) throw new NotFoundError('User', id);
-    return recommendationsFor(ctx, user, n, strategy);
+    const items = await recommendationsOf(ctx, id, n, strategy);
+    if (!items) throw new NotFoundError('User', id);
+    return items;
   },
   me: async (_, __, ctx) => {
     if (ctx.caller.kind === 'anonymous') throw new UnauthenticatedError(`me needs a caller: ${ctx.caller.reason}`);

@@ -1,6 +1,5 @@
 import type { RecommendationStrategy, UserResolvers } from '../src/generated/resolverTypes.js';
 import type { Context } from '../src/server/context.js';
-import type { UserRow } from '../src/db/rows.js';
 import { checkRange } from '../src/errors.js';
 import { required } from './load.js';
 
@@ -11,11 +10,10 @@ export const User: UserResolvers = {
     ctx.caller.kind === 'user' && ctx.caller.userId === user.id ? ((await ctx.loaders.privateUser.load(user.id))?.email ?? null) : null,
   isPowerUser: (user) => user.is_power_user,
   profile: async (user, _, ctx) => required(await ctx.loaders.userProfile.load(user.id), 'UserProfile', user.id),
-  recommendations: (user, { n, strategy }, ctx) => recommendationsFor(ctx, user, n, strategy),
+  recommendations: async (user, { n, strategy }, ctx) => (await recommendationsOf(ctx, user.id, n, strategy)) ?? [],
 };
 
-/** Recommendations for an existing user; n: 1-100. */
-export async function recommendationsFor(ctx: Context, user: UserRow, n: number, strategy: RecommendationStrategy) {
-  const ask = { userId: user.id, n: checkRange(n, 'n', 1, 100), strategy, powerUser: user.is_power_user };
-  return (await ctx.loaders.recommendations.load(ask)) ?? [];
+/** The user's recommendations (n: 1-100); undefined when there is no such user. */
+export async function recommendationsOf(ctx: Context, userId: number, n: number, strategy: RecommendationStrategy) {
+  return (await ctx.loaders.recommendations.load({ userId, n: checkRange(n, 'n', 1, 100), strategy }))?.items;
 }

@@ -77,30 +77,30 @@ export class L2 {
   }
 
   /**
-   * Takes the lock of each key that no one holds (`SET NX PX`); true where taken. In the same
-   * round trip, settles the first version of never-versioned tags (`SET NX`, then `GET`: the
-   * one that won, ours or another instance's), so what is computed under the lock records
-   * the version every instance reads. When Redis fails every lock counts as taken (an
-   * instance that cannot see the others computes alone) and no version is settled.
+   * One round trip: takes each lock no one holds (`SET NX PX`; true where taken), sets the
+   * first version of never-versioned tags (`SET NX`: ours, unless another instance's came
+   * first), then reads `keys` (`MGET`: the entries, to find one that landed since the caller
+   * looked, and the tags' versions as they now stand). When Redis fails, every lock counts as
+   * taken (an instance that cannot see the others computes alone) and nothing is read.
    */
   async lock(
-    keys: readonly string[],
+    lockKeys: readonly string[],
     token: string,
     ttlMs: number,
     firstVersions: ReadonlyArray<{ key: string; version: string }>,
-  ): Promise<{ taken: boolean[]; versions: Array<string | null> }> {
+    keys: readonly string[],
+  ): Promise<{ taken: boolean[]; values: Array<string | null> }> {
     const settled = await this.guard('lock', async () => {
       const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.set(key, token, 'PX', ttlMs, 'NX');
-      for (const v of firstVersions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX').get(v.key);
+      for (const key of lockKeys) pipeline.set(key, token, 'PX', ttlMs, 'NX');
+      for (const v of firstVersions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX');
+      pipeline.mget(...keys);
       const replies = (await pipeline.exec()) ?? [];
-      if (replies.some(([err]) => err)) throw replies.find(([err]) => err)![0];
-      return {
-        taken: keys.map((_, i) => replies[i][1] === 'OK'),
-        versions: firstVersions.map((_, i) => replies[keys.length + 2 * i + 1][1] as string | null),
-      };
+      const failed = replies.find(([err]) => err);
+      if (failed) throw failed[0];
+      return { taken: lockKeys.map((_, i) => replies[i][1] === 'OK'), values: replies[replies.length - 1][1] as Array<string | null> };
     });
-    return settled ?? { taken: keys.map(() => true), versions: firstVersions.map(() => null) };
+    return settled ?? { taken: lockKeys.map(() => true), values: keys.map(() => null) };
   }
 
   /** Releases locks still held by `token` (a lock that expired and was taken by another stays). */
@@ -207,12 +207,21 @@ export class L2Batcher {
     return { texts: values.slice(0, keys.length), versions, locked };
   }
 
-  /** Takes the locks of `keys` and settles the first versions of `unversionedTags` (see L2.lock). */
-  async lock(keys: readonly string[], token: string, ttlMs: number, unversioned: ReadonlyMap<string, string>): Promise<{ taken: boolean[]; versions: Map<string, string | null> }> {
-    const tags = [...unversioned.keys()];
-    const firstVersions = tags.map((tag) => ({ key: this.versionKey(tag), version: unversioned.get(tag)! }));
-    const { taken, versions } = await this.timed(() => this.l2.lock(keys, token, ttlMs, firstVersions));
-    return { taken, versions: new Map(tags.map((tag, i) => [tag, versions[i]])) };
+  /**
+   * Takes the locks of `lockKeys`, sets the first versions of `unversioned` tags, and reads
+   * the entries `keys` with the versions of `tags` as they stand after that (see L2.lock).
+   */
+  async lock(
+    lockKeys: readonly string[],
+    token: string,
+    ttlMs: number,
+    unversioned: ReadonlyMap<string, string>,
+    keys: readonly string[],
+    tags: readonly string[],
+  ): Promise<{ taken: boolean[] } & L2Read> {
+    const firstVersions = [...unversioned].map(([tag, version]) => ({ key: this.versionKey(tag), version }));
+    const { taken, values } = await this.timed(() => this.l2.lock(lockKeys, token, ttlMs, firstVersions, [...keys, ...tags.map(this.versionKey)]));
+    return { taken, texts: values.slice(0, keys.length), versions: new Map(tags.map((tag, i) => [tag, values[keys.length + i]])) };
   }
 
   /** Releases locks at once (a computation that failed). */

@@ -58,7 +58,7 @@ export interface TieredLoaderSpec<K, V> {
   /** What the value is built from (tags.ts): a write to any of them invalidates it. */
   tags(k: K): string[];
   /** How long a found value is fresh, from the schema's policy (before adaptive TTLs). */
-  ttlMs: number | ((k: K) => number);
+  ttlMs: number | ((k: K, value: V) => number);
   /** Engine work: with Redis, one instance computes a key at a time, the others wait for it. */
   exclusive?: boolean;
   /** The source of truth: values in the order of `ks`, undefined where none exists. */
@@ -240,25 +240,41 @@ async function loadAndStore<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, 
 }
 
 /**
- * Engine work across instances: takes a Redis lock per key; computes the keys it got; for
- * the others, waits for the holder's entry to land in Redis and computes only what does not
- * land before the lock is released or expires.
+ * Engine work across instances: takes a Redis lock per key, and in the same round trip looks
+ * again for the entry (another instance may have stored it since this one missed it, and
+ * released its lock). Computes the keys it locked and did not find; for keys another
+ * instance holds, waits for the holder's entry to land, computing only what does not land
+ * before the lock is released or expires.
  */
 async function loadExclusive<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
   const l2 = tiers.l2!;
   const token = newVersion();
-  const lockKeys = asks.map((a) => tiers.lockKey(a.key));
   const unversioned = new Map(asks.flatMap((a) => (a.unversioned ?? []).map((tag) => [tag, a.fence![tag]] as const)));
-  const { taken, versions } = await l2.lock(lockKeys, token, tiers.lockTtlMs, unversioned);
-  settleFirstVersions(tiers, asks, versions);
-  const mine = asks.filter((_, n) => taken[n]);
-  const theirs = asks.filter((_, n) => !taken[n]);
+  const read = await l2.lock(
+    asks.map((a) => tiers.lockKey(a.key)),
+    token,
+    tiers.lockTtlMs,
+    unversioned,
+    asks.map((a) => a.key),
+    [...new Set(asks.flatMap((a) => a.tags))],
+  );
+  settleFirstVersions(tiers, asks, read.versions);
+  const byKey = new Map<string, V | undefined>();
+  const mine: Array<Ask<K>> = [];
+  const theirs: Array<Ask<K>> = [];
+  asks.forEach((ask, n) => {
+    const landed = currentEntry<V>(read.texts[n], read.versions);
+    if (landed) {
+      byKey.set(ask.key, landed.value);
+      tiers.l1?.set(ask.key, landed, read.texts[n]!.length);
+      if (read.taken[n]) l2.releaseAfterWrite(tiers.lockKey(ask.key), token);
+    } else (read.taken[n] ? mine : theirs).push(ask);
+  });
   const computeMine = loadAndStore(spec, tiers, mine, token).catch(async (err) => {
     await l2.release(mine.map((a) => tiers.lockKey(a.key)), token);
     throw err;
   });
   const [fromMine, fromTheirs] = await Promise.all([computeMine, waitForOthers(spec, tiers, theirs)]);
-  const byKey = new Map<string, V | undefined>();
   mine.forEach((a, n) => byKey.set(a.key, fromMine[n]));
   theirs.forEach((a, n) => byKey.set(a.key, fromTheirs[n]));
   return asks.map((a) => byKey.get(a.key));
@@ -327,8 +343,9 @@ function writeBack<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Arr
   const now = Date.now();
   asks.forEach((ask, n) => {
     const value = loaded[n];
-    const base = typeof spec.ttlMs === 'number' ? spec.ttlMs : spec.ttlMs(ask.k);
-    if (value !== undefined && base > 0) {
+    if (value === undefined) return void (lockToken && tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken));
+    const base = typeof spec.ttlMs === 'number' ? spec.ttlMs : spec.ttlMs(ask.k, value);
+    if (base > 0) {
       const ttlMs = tiers.adaptiveTtl?.ttlFor(ask.key, base) ?? base;
       const entry: Entry<V> = { value, freshUntil: now + ttlMs, staleUntil: now + ttlMs + tiers.graceMs, versions: ask.fence ?? {} };
       const text = serialize(entry);

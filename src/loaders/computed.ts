@@ -27,8 +27,12 @@ export interface RecommendationAsk {
   userId: number;
   n: number;
   strategy: RecommendationStrategy;
-  /** Not part of the key: decides the TTL (seed 004). */
-  powerUser: boolean;
+}
+
+/** A user's recommendations, and whether they were a power user (whose lists live longer, seed 004). */
+export interface RecommendationList {
+  forPowerUser: boolean;
+  items: RecommendationResult[];
 }
 
 export interface PairAsk {
@@ -91,20 +95,24 @@ export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet,
       },
       tiers,
     ),
-    recommendations: createTieredLoader(
+    recommendations: createTieredLoader<RecommendationAsk, RecommendationList>(
       {
         type: 'Query.recommendations',
         key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
         // Their ratings and profile (User), and the views the strategies and their fallback read.
         tags: ({ userId }) => [tags.entity('User', userId), views.movieStats, views.topByGenre],
-        ttlMs: ({ powerUser }) => (powerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
+        ttlMs: (_, list) => (list.forPowerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
         exclusive: true,
-        load: each<RecommendationAsk, RecommendationResult[]>(({ userId, n, strategy }) =>
-          engines.recommender.recommend(userId, n, strategy, {
+        // Undefined (not cached) for a user who does not exist.
+        load: each(async ({ userId, n, strategy }: RecommendationAsk): Promise<RecommendationList | undefined> => {
+          const user = await entities.user.load(userId);
+          if (!user) return undefined;
+          const items = await engines.recommender.recommend(userId, n, strategy, {
             movie: (id) => entities.movie.load(id),
             profile: (id) => entities.userProfile.load(id),
-          }),
-        ),
+          });
+          return { forPowerUser: user.is_power_user, items };
+        }),
       },
       tiers,
     ),
