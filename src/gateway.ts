@@ -9,7 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
 import { identifyCaller } from './auth/jwt.js';
-import { createLoaders } from './loaders/index.js';
+import { loaderFactory } from './loaders/index.js';
 import { InvalidationFeed } from './invalidation/feed.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
@@ -48,12 +48,13 @@ export async function startGateway(config: Config, db: Db): Promise<Gateway> {
   };
   const metrics = createMetrics(db, cache);
   countStatements(db, () => metrics.sqlStatements.inc());
+  const loadersFor = loaderFactory(db, cache, services);
   const contextFor = async (request: { requestId: string; authorization: string | undefined; scope: RequestScope }): Promise<Context> => {
     const tiers = cache.tiersFor(metrics.cacheObserver);
     return {
       requestId: request.requestId,
       caller: await identifyCaller(request.authorization, services.jwtSecret),
-      loaders: createLoaders(db, cache, tiers, services),
+      loaders: loadersFor(tiers),
       tiers,
       requestScope: request.scope,
       services,

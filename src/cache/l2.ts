@@ -1,6 +1,6 @@
 /**
- * L2: Redis. Every call is bounded (commandTimeout, no offline queue, one retry) and guarded
- * by a breaker: while Redis is failing, L2 reads are misses and writes are skipped, and the
+ * L2: Redis. Every call is bounded (a deadline of REDIS_COMMAND_TIMEOUT_MS, no offline queue,
+ * one retry) and guarded by a breaker: while Redis is failing, L2 reads are misses and writes are skipped, and the
  * request goes on from L1 and Postgres. `L2Batcher` is per request: what every loader asks
  * in one tick goes to Redis as one MGET, and what they found as one pipeline of SET … PX.
  */
@@ -41,7 +41,8 @@ export class L2 {
 
   constructor(private readonly options: L2Options) {
     this.redis = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs,
+      // The deadline that counts is withDeadline's; this one only frees commands Redis never answers.
+      commandTimeout: Math.max(1000, options.commandTimeoutMs * 20),
       connectTimeout: Math.max(500, options.commandTimeoutMs * 10),
       maxRetriesPerRequest: 1,
       // Commands sent while disconnected fail at once instead of queueing without bound.
@@ -121,7 +122,7 @@ export class L2 {
     if (versions.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const v of versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs);
-    const results = await pipeline.exec();
+    const results = await withDeadline(pipeline.exec(), this.options.commandTimeoutMs, 'setVersions');
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
   }
@@ -152,7 +153,7 @@ export class L2 {
   private async guard<T>(op: string, work: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.openUntil) return undefined;
     try {
-      const result = await work();
+      const result = await withDeadline(work(), this.options.commandTimeoutMs, op);
       this.failures = 0;
       return result;
     } catch (err) {
@@ -293,4 +294,19 @@ export class L2Batcher {
 
 function emptyBatch(): WriteBatch {
   return { versions: [], entries: [], releases: [] };
+}
+
+/**
+ * `work`, or a rejection when it has not settled `ms` after it began — decided only after the
+ * event loop has read pending I/O: a timer that fires late because this process was busy
+ * (an engine computation blocking the loop) looks once more, after the socket's data, before
+ * calling Redis slow. A plain timer would count the process's own lag against Redis, and
+ * open the breaker exactly when the instance is busiest.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, op: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer ${op} within ${ms} ms`))), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

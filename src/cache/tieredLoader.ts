@@ -50,7 +50,8 @@ export interface TierSet {
   observeSource(seconds: number): void;
 }
 
-export interface TieredLoaderSpec<K, V> {
+/** `C`: what a load may use of the request besides its keys (the request's entity loaders). */
+export interface TieredLoaderSpec<K, V, C = unknown> {
   /** What is served, for metrics labels: a GraphQL type (`Movie`) or field (`Query.travelTime`). */
   type: string;
   /** The cache key of a load key (an id, or a field's arguments), from keys.ts. */
@@ -62,7 +63,12 @@ export interface TieredLoaderSpec<K, V> {
   /** Engine work: with Redis, one instance computes a key at a time, the others wait for it. */
   exclusive?: boolean;
   /** The source of truth: values in the order of `ks`, undefined where none exists. */
-  load(ks: readonly K[]): Promise<Array<V | undefined>>;
+  load(ks: readonly K[], request: C): Promise<Array<V | undefined>>;
+}
+
+/** Declares a spec (built once per instance), inferring its key and value types. */
+export function loaderSpec<K, V, C = unknown>(spec: TieredLoaderSpec<K, V, C>): TieredLoaderSpec<K, V, C> {
+  return spec;
 }
 
 /** One key of a batch, and what the tiers learned about it. */
@@ -76,7 +82,12 @@ interface Ask<K> {
   unversioned?: string[];
 }
 
-export function createTieredLoader<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet): DataLoader<K, V | undefined, string> {
+/** A spec bound to one request: what the functions below work with. */
+type Bound<K, V> = Omit<TieredLoaderSpec<K, V>, 'load'> & { load(ks: readonly K[]): Promise<Array<V | undefined>> };
+
+/** The loader of `spec` for one request, whose loads may use `request`. */
+export function createTieredLoader<K, V, C>(unbound: TieredLoaderSpec<K, V, C>, tiers: TierSet, request: C): DataLoader<K, V | undefined, string> {
+  const spec: Bound<K, V> = { ...unbound, load: (ks) => unbound.load(ks, request) };
   // The cache key doubles as DataLoader's: arguments that build one key are one load.
   return new DataLoader<K, V | undefined, string>(
     async (ks) => {
@@ -100,7 +111,7 @@ export function createTieredLoader<K, V>(spec: TieredLoaderSpec<K, V>, tiers: Ti
 }
 
 /** Fills what L1 holds at current versions; returns the positions it did not. */
-function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, values: Array<V | undefined>): number[] {
+function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, values: Array<V | undefined>): number[] {
   if (!tiers.l1) return asks.map((_, i) => i);
   const versions = tiers.versions!;
   const missing: number[] = [];
@@ -121,7 +132,7 @@ function readL1<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<
 
 /** Fills what L2 holds at current versions (copying it to L1); returns the positions still missing. */
 async function readL2<K, V>(
-  spec: TieredLoaderSpec<K, V>,
+  spec: Bound<K, V>,
   tiers: TierSet,
   asks: Array<Ask<K>>,
   values: Array<V | undefined>,
@@ -177,7 +188,7 @@ function fenceFromRedis<K>(tiers: TierSet, ask: Ask<K>, versions: Map<string, st
 }
 
 /** Records a level's hits, misses and stale serves (request stats and metrics), and refreshes the stale ones. */
-function counted<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, level: Level, asked: number, missing: number[], stale: Array<Ask<K>>): void {
+function counted<K, V>(spec: Bound<K, V>, tiers: TierSet, level: Level, asked: number, missing: number[], stale: Array<Ask<K>>): void {
   const hits = asked - missing.length;
   if (level === 'l1') tiers.stats.l1Hits += hits;
   else tiers.stats.l2Hits += hits;
@@ -192,7 +203,7 @@ function counted<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, level: Leve
  * Stale-while-revalidate: reloads entries served stale, once per key per instance, after the
  * response. A failure (Postgres down) is logged; the stale entry serves on until its grace ends.
  */
-function refreshInBackground<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): void {
+function refreshInBackground<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>): void {
   loadShared(spec, tiers, asks, asks.map((_, i) => i)).catch((err) =>
     log.warn('could not refresh stale entries; serving them until their grace period ends', { type: spec.type, keys: asks.length, err }),
   );
@@ -202,7 +213,7 @@ function refreshInBackground<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet,
  * Loads `positions` of `asks` from the source, joining loads of the same key at the same
  * versions already under way on this instance, and writes what it loaded back.
  */
-async function loadShared<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, positions: number[]): Promise<Array<V | undefined>> {
+async function loadShared<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, positions: number[]): Promise<Array<V | undefined>> {
   const chosen = positions.map((i) => asks[i]);
   for (const ask of chosen) if (!ask.fence) fenceFromMirror(tiers, ask);
   // `own` indexes into `chosen`: the asks no other request is loading already.
@@ -224,7 +235,7 @@ function flightKey<K>(ask: Ask<K>): string {
   return ask.tags.length === 0 ? ask.key : `${ask.key}@${ask.tags.map((tag) => ask.fence![tag]).join(',')}`;
 }
 
-async function timedLoad<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, ks: readonly K[]): Promise<Array<V | undefined>> {
+async function timedLoad<K, V>(spec: Bound<K, V>, tiers: TierSet, ks: readonly K[]): Promise<Array<V | undefined>> {
   const started = process.hrtime.bigint();
   try {
     return await spec.load(ks);
@@ -233,7 +244,7 @@ async function timedLoad<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, ks:
   }
 }
 
-async function loadAndStore<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, lockToken?: string): Promise<Array<V | undefined>> {
+async function loadAndStore<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, lockToken?: string): Promise<Array<V | undefined>> {
   const loaded = await timedLoad(spec, tiers, asks.map((a) => a.k));
   writeBack(spec, tiers, asks, loaded, lockToken);
   return loaded;
@@ -246,7 +257,7 @@ async function loadAndStore<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, 
  * instance holds, waits for the holder's entry to land, computing only what does not land
  * before the lock is released or expires.
  */
-async function loadExclusive<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
+async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
   const l2 = tiers.l2!;
   const token = newVersion();
   const unversioned = new Map(asks.flatMap((a) => (a.unversioned ?? []).map((tag) => [tag, a.fence![tag]] as const)));
@@ -298,7 +309,7 @@ function settleFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>, versions: M
 }
 
 /** Polls Redis for entries another instance is computing; computes what it gave up on. */
-async function waitForOthers<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
+async function waitForOthers<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
   const values: Array<V | undefined> = new Array(asks.length);
   let waiting = asks.map((_, i) => i);
   const deadline = Date.now() + tiers.lockTtlMs;
@@ -339,7 +350,7 @@ async function fill<V>(values: Array<V | undefined>, positions: number[], loaded
  * recording the versions its load began with: if a write bumped one meanwhile, the entry is
  * born invalid and never served. Releases the locks it was computed under after the entries.
  */
-function writeBack<K, V>(spec: TieredLoaderSpec<K, V>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
+function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
   const now = Date.now();
   asks.forEach((ask, n) => {
     const value = loaded[n];

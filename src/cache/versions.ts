@@ -23,14 +23,14 @@ export function newVersion(): string {
 export class TagVersions {
   private readonly known = new LRUCache<string, string>({ max: MIRROR_LIMIT });
 
-  /** The version this instance knows for `tag`, if any. */
+  /** The version this instance knows for `tag`, if any. (A read on every L1 hit: it leaves recency alone.) */
   get(tag: string): string | undefined {
-    return this.known.get(tag);
+    return this.known.peek(tag);
   }
 
   /** A version read from Redis, which is trusted over what this instance knew. */
   learn(tag: string, version: string): void {
-    if (this.known.get(tag) !== version) this.known.set(tag, version);
+    this.known.set(tag, version);
   }
 
   /** The version a load of a never-versioned `tag` records: the one known here, else a new one. */

@@ -7,7 +7,7 @@
  *
  * Other instances' L1 (a bus) and writes that bypass the gateway (NOTIFY) are issue 4.
  */
-import { forgetAll, type Loaders } from '../loaders/index.js';
+import type { Loaders } from '../loaders/index.js';
 import type { Services } from '../server/context.js';
 import { logger } from '../log.js';
 import { tagsOf, type DomainEvent } from './events.js';
@@ -25,6 +25,6 @@ export async function invalidate(services: Services, loaders: Loaders, events: r
       err,
     });
   }
-  forgetAll(loaders);
+  loaders.forgetAll();
   services.feed.publish(events);
 }

@@ -15,8 +15,8 @@ import type { RecommendationStrategy, Recommender } from '../services/recommende
 import type { Cache } from '../cache/index.js';
 import { POWER_USER_RECOMMENDATIONS_TTL_MS } from '../cache/policy.js';
 import { tags } from '../cache/tags.js';
-import { createTieredLoader, type TierSet } from '../cache/tieredLoader.js';
-import type { entityLoaders } from './entities.js';
+import { loaderSpec } from '../cache/tieredLoader.js';
+import type { EntityLoaders } from './index.js';
 
 export interface Engines {
   matcher: Matcher;
@@ -50,52 +50,51 @@ export interface RankingAsk {
 
 const views = { movieStats: tags.view('movie_stats'), topByGenre: tags.view('top_movies_by_genre'), matchingStats: tags.view('mv_matching_stats') };
 
-export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet, engines: Engines, entities: ReturnType<typeof entityLoaders>) {
-  const each = <K, V>(compute: (k: K) => Promise<V>) => (ks: readonly K[]) => Promise.all(ks.map(compute));
+export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines) {
+  const each =
+    <K, V>(compute: (k: K, entities: EntityLoaders) => Promise<V>) =>
+    (ks: readonly K[], entities: EntityLoaders) =>
+      Promise.all(ks.map((k) => compute(k, entities)));
   const recommendationsTtlMs = policy.forField('Query.recommendations').ttlMs;
   return {
     // A pure function of its arguments: nothing to tag.
-    travelTime: createTieredLoader(
+    travelTime: loaderSpec(
       {
         type: 'Query.travelTime',
         key: ({ from, to }: { from: GeoPoint; to: GeoPoint }) => keys.geoDistance(from, to),
         tags: () => [],
         ttlMs: policy.forField('Query.travelTime').ttlMs,
         load: async (pairs) => pairs.map(({ from, to }) => travelTime(from, to)),
-      },
-      tiers,
+      }
     ),
-    popularMovieIds: createTieredLoader(
+    popularMovieIds: loaderSpec(
       {
         type: 'Query.popularMovies',
         key: keys.popularMovies,
         tags: () => [views.movieStats],
         ttlMs: policy.forField('Query.popularMovies').ttlMs,
         load: each((limit: number) => popularMovieIds(db, limit)),
-      },
-      tiers,
+      }
     ),
-    topMovieIdsByGenre: createTieredLoader(
+    topMovieIdsByGenre: loaderSpec(
       {
         type: 'Query.topMoviesByGenre',
         key: ({ genre, limit }: { genre: string; limit: number }) => keys.topMoviesByGenre(genre, limit),
         tags: () => [views.topByGenre],
         ttlMs: policy.forField('Query.topMoviesByGenre').ttlMs,
         load: each(async ({ genre, limit }) => (await topMovieIdsByGenre(db, [genre], limit)).get(genre)!),
-      },
-      tiers,
+      }
     ),
-    matchingStats: createTieredLoader(
+    matchingStats: loaderSpec(
       {
         type: 'Query.matchingStats',
         key: ({ sector, hours }: { sector: string | null; hours: number }) => keys.matchingStats(sector, hours),
         tags: () => [views.matchingStats],
         ttlMs: policy.forField('Query.matchingStats').ttlMs,
         load: each(({ sector, hours }) => matchingStats(db, sector, hours)),
-      },
-      tiers,
+      }
     ),
-    recommendations: createTieredLoader<RecommendationAsk, RecommendationList>(
+    recommendations: loaderSpec<RecommendationAsk, RecommendationList, EntityLoaders>(
       {
         type: 'Query.recommendations',
         key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
@@ -104,7 +103,7 @@ export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet,
         ttlMs: (_, list) => (list.forPowerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
         exclusive: true,
         // Undefined (not cached) for a user who does not exist.
-        load: each(async ({ userId, n, strategy }: RecommendationAsk): Promise<RecommendationList | undefined> => {
+        load: each(async ({ userId, n, strategy }: RecommendationAsk, entities): Promise<RecommendationList | undefined> => {
           const user = await entities.user.load(userId);
           if (!user) return undefined;
           const items = await engines.recommender.recommend(userId, n, strategy, {
@@ -113,16 +112,15 @@ export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet,
           });
           return { forPowerUser: user.is_power_user, items };
         }),
-      },
-      tiers,
+      }
     ),
-    match: createTieredLoader(
+    match: loaderSpec(
       {
         type: 'Query.match',
         key: ({ candidateId, jobId, algorithm }: PairAsk) => keys.match(candidateId, jobId, algorithm),
         tags: ({ candidateId, jobId, algorithm }) => [tags.entity('Candidate', candidateId), tags.entity('Job', jobId), tags.entity('AlgorithmWeights', algorithm)],
         ttlMs: policy.forField('Query.match').ttlMs,
-        load: each(async ({ candidateId, jobId, algorithm }): Promise<MatchResult | undefined> => {
+        load: each(async ({ candidateId, jobId, algorithm }: PairAsk, entities): Promise<MatchResult | undefined> => {
           const [candidate, job, weights] = await Promise.all([
             entities.candidate.load(candidateId),
             entities.job.load(jobId),
@@ -131,38 +129,35 @@ export function computedLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet,
           if (!candidate || !job || !weights) return undefined;
           return { candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights) };
         }),
-      },
-      tiers,
+      }
     ),
-    topMatches: createTieredLoader(
+    topMatches: loaderSpec(
       {
         type: 'Query.topMatches',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topMatches(id, limit, algorithm),
         tags: ({ id, algorithm }) => [tags.entity('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm)],
         ttlMs: policy.forField('Query.topMatches').ttlMs,
         exclusive: true,
-        load: each(async ({ id, limit, algorithm }): Promise<MatchResult[] | undefined> => {
+        load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
           const weights = await entities.algorithmWeights.load(algorithm);
           const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit));
           return ranked?.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score }));
         }),
-      },
-      tiers,
+      }
     ),
-    topCandidates: createTieredLoader(
+    topCandidates: loaderSpec(
       {
         type: 'Query.topCandidates',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topCandidates(id, limit, algorithm),
         tags: ({ id, algorithm }) => [tags.entity('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm)],
         ttlMs: policy.forField('Query.topCandidates').ttlMs,
         exclusive: true,
-        load: each(async ({ id, limit, algorithm }): Promise<MatchResult[] | undefined> => {
+        load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
           const weights = await entities.algorithmWeights.load(algorithm);
           const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit));
           return ranked?.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score }));
         }),
-      },
-      tiers,
+      }
     ),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Entity loaders by id: each batch is one `WHERE id = ANY($1)` statement behind the tiers,
- * tagged with the entity itself, so a write to it invalidates its entry.
+ * tagged with the entity itself, so a write to it invalidates its entry. Specs, built once
+ * per instance; index.ts makes a request's loaders from them.
  */
 import type { Db } from '../db/pool.js';
 import { moviesByIds } from '../db/sources/movies.js';
@@ -9,61 +10,54 @@ import { algorithmWeights, candidatesByIds, companiesByIds, jobsByIds } from '..
 import type { MatchAlgorithm } from '../engine/matching.js';
 import type { Cache } from '../cache/index.js';
 import { tags } from '../cache/tags.js';
-import { createTieredLoader, type TierSet } from '../cache/tieredLoader.js';
+import { loaderSpec } from '../cache/tieredLoader.js';
 
-export function entityLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet) {
+export function entitySpecs(db: Db, { keys, policy }: Cache) {
   const entity = (typename: string) => (id: number) => [tags.entity(typename, id)];
   return {
-    movie: createTieredLoader(
-      { type: 'Movie', key: keys.movieMetadata, tags: entity('Movie'), ttlMs: policy.forType('Movie').ttlMs, load: (ids) => moviesByIds(db, ids) },
-      tiers,
+    movie: loaderSpec(
+      { type: 'Movie', key: keys.movieMetadata, tags: entity('Movie'), ttlMs: policy.forType('Movie').ttlMs, load: (ids) => moviesByIds(db, ids) }
     ),
     // The public entry leaves the PRIVATE email out; `privateUser` holds it, per caller.
-    user: createTieredLoader(
+    user: loaderSpec(
       {
         type: 'User',
         key: keys.user,
         tags: entity('User'),
         ttlMs: policy.forType('User').ttlMs,
         load: async (ids) => (await usersByIds(db, ids)).map((row) => row && { ...row, email: null }),
-      },
-      tiers,
+      }
     ),
     /** The caller as they see themselves: keyed by the caller, never served to anyone else. */
-    privateUser: createTieredLoader(
-      { type: 'Query.me', key: keys.privateUser, tags: entity('User'), ttlMs: policy.forField('Query.me').ttlMs, load: (ids) => usersByIds(db, ids) },
-      tiers,
+    privateUser: loaderSpec(
+      { type: 'Query.me', key: keys.privateUser, tags: entity('User'), ttlMs: policy.forField('Query.me').ttlMs, load: (ids) => usersByIds(db, ids) }
     ),
-    userProfile: createTieredLoader(
+    userProfile: loaderSpec(
       {
         type: 'UserProfile',
         key: keys.userProfile,
         tags: entity('User'),
         ttlMs: policy.forField('User.profile').ttlMs,
         load: (ids) => userProfilesByIds(db, ids),
-      },
-      tiers,
+      }
     ),
-    candidate: createTieredLoader(
+    candidate: loaderSpec(
       {
         type: 'Candidate',
         key: keys.candidateProfile,
         tags: entity('Candidate'),
         ttlMs: policy.forType('Candidate').ttlMs,
         load: (ids) => candidatesByIds(db, ids),
-      },
-      tiers,
+      }
     ),
-    job: createTieredLoader(
-      { type: 'Job', key: keys.jobProfile, tags: entity('Job'), ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) },
-      tiers,
+    job: loaderSpec(
+      { type: 'Job', key: keys.jobProfile, tags: entity('Job'), ttlMs: policy.forType('Job').ttlMs, load: (ids) => jobsByIds(db, ids) }
     ),
-    company: createTieredLoader(
-      { type: 'Company', key: keys.company, tags: entity('Company'), ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) },
-      tiers,
+    company: loaderSpec(
+      { type: 'Company', key: keys.company, tags: entity('Company'), ttlMs: policy.forType('Company').ttlMs, load: (ids) => companiesByIds(db, ids) }
     ),
     // Three rows in all: one statement reads them, whichever were asked for.
-    algorithmWeights: createTieredLoader(
+    algorithmWeights: loaderSpec(
       {
         type: 'AlgorithmWeights',
         key: keys.algorithmWeights,
@@ -73,8 +67,7 @@ export function entityLoaders(db: Db, { keys, policy }: Cache, tiers: TierSet) {
           const rows = await algorithmWeights(db);
           return algorithms.map((a) => rows.find((row) => row.algorithm === a));
         },
-      },
-      tiers,
+      }
     ),
   };
 }
