@@ -1,5 +1,5 @@
 import type { JobResolvers } from '../src/generated/resolverTypes.js';
-import { required } from './load.js';
+import { requiredNow } from './load.js';
 
 export const Job: JobResolvers = {
   id: (job) => String(job.id),
@@ -7,6 +7,6 @@ export const Job: JobResolvers = {
   minYearsExperience: (job) => job.min_years_experience,
   salaryMin: (job) => job.salary_min,
   salaryMax: (job) => job.salary_max,
-  company: async (job, _, ctx) => required(await ctx.loaders.company.load(job.company_id), 'Company', job.company_id),
+  company: (job, _, ctx) => requiredNow(ctx.loaders.company.fetch(job.company_id), 'Company', job.company_id),
   location: ({ city, lat, lng }) => ({ city, lat, lng }),
 };

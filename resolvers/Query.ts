@@ -6,12 +6,13 @@ import { invalidCoordinates } from '../src/engine/geo.js';
 import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/services/matches.js';
 import { recommendationsOf } from './User.js';
 import { present } from './load.js';
+import { mapNow } from '../src/valueOrPromise.js';
 
 /** Lists cap at 100 rows: the limit clients may ask for, and what cost limits (issue 5) price. */
 const MAX_LIST = 100;
 
 export const Query: QueryResolvers = {
-  movie: (_, { id }, ctx) => ctx.loaders.movie.load(parseId(id, 'id')),
+  movie: (_, { id }, ctx) => ctx.loaders.movie.fetch(parseId(id, 'id')),
   movies: async (_, { ids }, ctx) => {
     if (ids.length > MAX_LIST) throw new BadUserInputError(`ids may hold at most ${MAX_LIST} ids; got ${ids.length}`, 'ids');
     const rows = await ctx.loaders.movie.loadMany(ids.map((id) => parseId(id, 'ids')));
@@ -29,12 +30,13 @@ export const Query: QueryResolvers = {
     const ids = (await ctx.loaders.topMovieIdsByGenre.load({ genre, limit: checkRange(limit, 'limit', 1, MAX_LIST) })) ?? [];
     return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
   },
-  user: (_, { id }, ctx) => ctx.loaders.user.load(parseId(id, 'id')),
-  recommendations: async (_, { userId, n, strategy }, ctx) => {
+  user: (_, { id }, ctx) => ctx.loaders.user.fetch(parseId(id, 'id')),
+  recommendations: (_, { userId, n, strategy }, ctx) => {
     const id = parseId(userId, 'userId');
-    const items = await recommendationsOf(ctx, id, n, strategy);
-    if (!items) throw new NotFoundError('User', id);
-    return items;
+    return mapNow(recommendationsOf(ctx, id, n, strategy), (items) => {
+      if (!items) throw new NotFoundError('User', id);
+      return items;
+    });
   },
   me: async (_, __, ctx) => {
     if (ctx.caller.kind === 'anonymous') throw new UnauthenticatedError(`me needs a caller: ${ctx.caller.reason}`);
@@ -44,8 +46,8 @@ export const Query: QueryResolvers = {
   },
 
   sectors: (_, __, ctx) => allSectors(ctx.services.db),
-  candidate: (_, { id }, ctx) => ctx.loaders.candidate.load(parseId(id, 'id')),
-  job: (_, { id }, ctx) => ctx.loaders.job.load(parseId(id, 'id')),
+  candidate: (_, { id }, ctx) => ctx.loaders.candidate.fetch(parseId(id, 'id')),
+  job: (_, { id }, ctx) => ctx.loaders.job.fetch(parseId(id, 'id')),
   jobs: async (_, { sector, limit }, ctx) => {
     const rows = await jobsList(ctx.services.db, sector ?? null, checkRange(limit, 'limit', 1, MAX_LIST));
     // The list read whole rows: prime the loader so nested fields do not read them again.

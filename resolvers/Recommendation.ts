@@ -1,6 +1,6 @@
 import type { RecommendationResolvers } from '../src/generated/resolverTypes.js';
-import { required } from './load.js';
+import { requiredNow } from './load.js';
 
 export const Recommendation: RecommendationResolvers = {
-  movie: async (rec, _, ctx) => required(await ctx.loaders.movie.load(rec.movieId), 'Movie', rec.movieId),
+  movie: (rec, _, ctx) => requiredNow(ctx.loaders.movie.fetch(rec.movieId), 'Movie', rec.movieId),
 };

@@ -1,5 +1,6 @@
 /** Small helpers the resolvers share to turn loader results into field values. */
 import { NotFoundError } from '../src/errors.js';
+import { mapNow, type ValueOrPromise } from '../src/valueOrPromise.js';
 
 /** The loaded rows that exist, in order; a failed load rethrows. */
 export function present<T>(results: ReadonlyArray<T | undefined | Error>): T[] {
@@ -13,4 +14,9 @@ export function present<T>(results: ReadonlyArray<T | undefined | Error>): T[] {
 export function required<T>(row: T | undefined, typename: string, id: number): T {
   if (row === undefined) throw new NotFoundError(typename, id);
   return row;
+}
+
+/** The referenced row, at once when cached: `required` over a loader's `fetch`. */
+export function requiredNow<T>(row: ValueOrPromise<T | undefined>, typename: string, id: number): ValueOrPromise<T> {
+  return mapNow(row, (found) => required(found, typename, id)) as ValueOrPromise<T>;
 }

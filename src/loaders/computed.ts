@@ -12,6 +12,7 @@ import { travelTime, type GeoPoint } from '../engine/geo.js';
 import { scoreMatch, type MatchAlgorithm } from '../engine/matching.js';
 import { candidateProfile, jobProfile, type Matcher } from '../services/matcher.js';
 import type { RecommendationStrategy, Recommender } from '../services/recommender.js';
+import type { MatchHistory } from '../services/matchHistory.js';
 import type { Cache } from '../cache/index.js';
 import { POWER_USER_RECOMMENDATIONS_TTL_MS } from '../cache/policy.js';
 import { tags } from '../cache/tags.js';
@@ -21,6 +22,8 @@ import type { EntityLoaders } from './index.js';
 export interface Engines {
   matcher: Matcher;
   recommender: Recommender;
+  /** Where computed matches go (what matchingStats aggregates): on computation, not on every cache hit. */
+  matchHistory: MatchHistory;
 }
 
 export interface RecommendationAsk {
@@ -56,6 +59,10 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
     (ks: readonly K[], entities: EntityLoaders) =>
       Promise.all(ks.map((k) => compute(k, entities)));
   const recommendationsTtlMs = policy.forField('Query.recommendations').ttlMs;
+  const computed = <T extends MatchResult | MatchResult[]>(matches: T): T => {
+    engines.matchHistory.record(Array.isArray(matches) ? matches : [matches]);
+    return matches;
+  };
   return {
     // A pure function of its arguments: nothing to tag.
     travelTime: loaderSpec(
@@ -127,7 +134,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
             entities.algorithmWeights.load(algorithm),
           ]);
           if (!candidate || !job || !weights) return undefined;
-          return { candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights) };
+          return computed({ candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights) });
         }),
       }
     ),
@@ -141,7 +148,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
           const weights = await entities.algorithmWeights.load(algorithm);
           const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit));
-          return ranked?.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score }));
+          return ranked && computed(ranked.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score })));
         }),
       }
     ),
@@ -155,7 +162,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
           const weights = await entities.algorithmWeights.load(algorithm);
           const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit));
-          return ranked?.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score }));
+          return ranked && computed(ranked.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score })));
         }),
       }
     ),

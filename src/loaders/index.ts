@@ -7,12 +7,12 @@
 import type DataLoader from 'dataloader';
 import type { Db } from '../db/pool.js';
 import type { Cache } from '../cache/index.js';
-import { createTieredLoader, type TierSet, type TieredLoaderSpec } from '../cache/tieredLoader.js';
+import { createTieredLoader, type TierSet, type TieredLoader, type TieredLoaderSpec } from '../cache/tieredLoader.js';
 import { entitySpecs } from './entities.js';
 import { computedSpecs, type Engines } from './computed.js';
 
 type LoadersOf<Specs> = {
-  readonly [Name in keyof Specs]: Specs[Name] extends TieredLoaderSpec<infer K, infer V, any> ? DataLoader<K, V | undefined, string> : never;
+  readonly [Name in keyof Specs]: Specs[Name] extends TieredLoaderSpec<infer K, infer V, any> ? TieredLoader<K, V> : never;
 };
 
 export type EntityLoaders = LoadersOf<ReturnType<typeof entitySpecs>>;
