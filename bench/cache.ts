@@ -6,9 +6,11 @@
  *  2. the engine's queries (recommendations, topMatches) with a cold L1: one instance fills
  *     Redis, a fresh one then answers each key once, so every answer comes from L2;
  *     against CACHE=off answering the same requests.
- * Writes bench/results/cache.md (cache-quick.md with --quick).
+ * Reports req/s, latency percentiles and server CPU per request. Writes bench/results/cache.md
+ * (cache-quick.md with --quick).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,6 +130,30 @@ function each(url: string, requests: Request[]) {
   return load(url, 10 * 60_000, () => requests[i++]);
 }
 
+/**
+ * CPU seconds (user + system) the process `pid` has used, from /proc; undefined where there is
+ * none. The load generator shares the machine with the servers, so a server that answers with
+ * less CPU leaves more to the generator and req/s understates the gap: CPU per request is
+ * the steadier figure of what a server costs.
+ */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `measure` and returns what it returned with the server's CPU microseconds per request. */
+async function withCpu<T extends { latenciesMs: number[] }>(child: ChildProcess, measure: () => Promise<T>): Promise<T & { cpuUsPerRequest?: number }> {
+  const before = cpuSeconds(child.pid);
+  const result = await measure();
+  const after = cpuSeconds(child.pid);
+  const cpuUsPerRequest = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / result.latenciesMs.length;
+  return { ...result, cpuUsPerRequest };
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -135,8 +161,8 @@ function percentile(sorted: number[], p: number): number {
 const database = await createTestDatabase({ scale: SCALE });
 const redis = await startTestRedis();
 const everyEngineKey = engineRequests(1, Math.round(5000 * SCALE));
-const rows: Array<{ mode: string; rps: number; p50: number; p95: number; p99: number; errors: number }> = [];
-const engineRows: Array<{ mode: string; rps: number; p50: number; p99: number; errors: number }> = [];
+const rows: Array<{ mode: string; rps: number; p50: number; p95: number; p99: number; errors: number; cpuUs?: number }> = [];
+const engineRows: Array<{ mode: string; rps: number; p50: number; p99: number; errors: number; cpuUs?: number }> = [];
 try {
   for (const mode of MODES) {
     await redis.client.flushdb(); // our own redis-server: nothing else lives there
@@ -148,9 +174,12 @@ try {
       await each(server.url, everyEngineKey);
       await load(server.url, WARMUP_MS);
       process.stderr.write(`measuring ${MEASURE_MS} ms with ${CONNECTIONS} connections… `);
-      const { latenciesMs, errors } = await load(server.url, MEASURE_MS);
+      const { latenciesMs, errors, cpuUsPerRequest } = await withCpu(server.child, () => load(server.url, MEASURE_MS));
       const sorted = latenciesMs.sort((a, b) => a - b);
-      const row = { mode, rps: latenciesMs.length / (MEASURE_MS / 1000), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors };
+      const row = {
+        mode, rps: latenciesMs.length / (MEASURE_MS / 1000), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors,
+        cpuUs: cpuUsPerRequest,
+      };
       rows.push(row);
       process.stderr.write(`${Math.round(row.rps)} req/s\n`);
     } finally {
@@ -177,9 +206,9 @@ try {
     try {
       process.stderr.write(`bench: engine   ${mode.padEnd(8)} warm-up, then ${requests.length} requests, each key once… `);
       await each(server.url, warmUps);
-      const { latenciesMs, errors, seconds } = await each(server.url, requests);
+      const { latenciesMs, errors, seconds, cpuUsPerRequest } = await withCpu(server.child, () => each(server.url, requests));
       const sorted = latenciesMs.sort((a, b) => a - b);
-      engineRows.push({ mode, rps: latenciesMs.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors });
+      engineRows.push({ mode, rps: latenciesMs.length / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors, cpuUs: cpuUsPerRequest });
       process.stderr.write(`${Math.round(latenciesMs.length / seconds)} req/s\n`);
     } finally {
       server.child.kill('SIGKILL');
@@ -190,30 +219,39 @@ try {
   await database.drop();
 }
 
-const ceiling = rows.find((r) => r.mode === 'ceiling')!.rps;
+const ceilingRow = rows.find((r) => r.mode === 'ceiling')!;
 const off = rows.find((r) => r.mode === 'off')!.rps;
+/** The ceiling's CPU per request over this one's: the share of the ceiling's efficiency reached. */
+const cpuRatio = (r: { cpuUs?: number }, base: { cpuUs?: number }) => (r.cpuUs && base.cpuUs ? (base.cpuUs / r.cpuUs).toFixed(2) : 'n/a');
+const cpuCell = (r: { cpuUs?: number }) => (r.cpuUs === undefined ? 'n/a' : String(Math.round(r.cpuUs)));
 const table = [
-  '| server | req/s | vs ceiling | vs CACHE=off | p50 ms | p95 ms | p99 ms | errors |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| server | req/s | vs ceiling | vs CACHE=off | server CPU µs/req | CPU vs ceiling | p50 ms | p95 ms | p99 ms | errors |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) =>
-    `| ${r.mode === 'ceiling' ? 'ceiling (constant resolvers)' : `CACHE=${r.mode}`} | ${Math.round(r.rps)} | ${(r.rps / ceiling).toFixed(2)} | ${(r.rps / off).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+    `| ${r.mode === 'ceiling' ? 'ceiling (constant resolvers)' : `CACHE=${r.mode}`} | ${Math.round(r.rps)} | ${(r.rps / ceilingRow.rps).toFixed(2)} | ${(r.rps / off).toFixed(2)} | ${cpuCell(r)} | ${cpuRatio(r, ceilingRow)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
   ),
 ].join('\n');
 const engineOff = engineRows.find((r) => r.mode === 'off')!.rps;
-const engineCeiling = engineRows.find((r) => r.mode === 'ceiling')!.rps;
+const engineCeilingRow = engineRows.find((r) => r.mode === 'ceiling')!;
+const engineCeiling = engineCeilingRow.rps;
 const engineName = (mode: string) =>
   mode === 'ceiling' ? 'ceiling (constant resolvers)' : mode === 'off' ? 'CACHE=off' : 'CACHE=l1+l2, cold L1, warm Redis';
 const engineTable = [
-  '| server | req/s | vs ceiling | vs CACHE=off | p50 ms | p99 ms | errors |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| server | req/s | vs ceiling | vs CACHE=off | server CPU µs/req | CPU vs ceiling | p50 ms | p99 ms | errors |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...engineRows.map((r) =>
-    `| ${engineName(r.mode)} | ${Math.round(r.rps)} | ${(r.rps / engineCeiling).toFixed(2)} | ${(r.rps / engineOff).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+    `| ${engineName(r.mode)} | ${Math.round(r.rps)} | ${(r.rps / engineCeiling).toFixed(2)} | ${(r.rps / engineOff).toFixed(2)} | ${cpuCell(r)} | ${cpuRatio(r, engineCeilingRow)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
   ),
 ].join('\n');
 const report = `# Cache benchmark
 
 ${new Date().toISOString()} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'} · ${Math.round(os.totalmem() / 2 ** 30)} GiB · Node ${process.version}
 Seed scale ${SCALE}; ${CONNECTIONS} connections; ${WARMUP_MS} ms warm-up, ${MEASURE_MS} ms measured per server; load generator in the parent process.
+
+The ceiling is the same gateway (HTTP, Apollo, plugins, metrics) whose resolvers answer from rows
+read into memory at start: the same responses, with no fetching, cached or not. The load generator
+shares the machine's cores with the server, so req/s ratios understate differences (a cheaper server
+leaves more CPU to the generator); server CPU per request, read from /proc, is the steadier figure.
 
 ## 1. The query mix, warm
 

@@ -7,29 +7,22 @@ import { matchPair, topCandidatesForJob, topJobsForCandidate } from '../src/serv
 import { recommendationsOf } from './User.js';
 import { present } from './load.js';
 import { mapNow } from '../src/valueOrPromise.js';
+import type { Context } from '../src/server/context.js';
 
 /** Lists cap at 100 rows: the limit clients may ask for, and what cost limits (issue 5) price. */
 const MAX_LIST = 100;
 
 export const Query: QueryResolvers = {
   movie: (_, { id }, ctx) => ctx.loaders.movie.fetch(parseId(id, 'id')),
-  movies: async (_, { ids }, ctx) => {
+  movies: (_, { ids }, ctx) => {
     if (ids.length > MAX_LIST) throw new BadUserInputError(`ids may hold at most ${MAX_LIST} ids; got ${ids.length}`, 'ids');
-    const rows = await ctx.loaders.movie.loadMany(ids.map((id) => parseId(id, 'ids')));
-    return rows.map((row) => {
-      if (row instanceof Error) throw row;
-      return row ?? null;
-    });
+    return mapNow(ctx.loaders.movie.fetchMany(ids.map((id) => parseId(id, 'ids'))), (rows) => rows.map((row) => row ?? null));
   },
   genres: (_, __, ctx) => allGenres(ctx.services.db),
-  popularMovies: async (_, { limit }, ctx) => {
-    const ids = (await ctx.loaders.popularMovieIds.load(checkRange(limit, 'limit', 1, MAX_LIST))) ?? [];
-    return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
-  },
-  topMoviesByGenre: async (_, { genre, limit }, ctx) => {
-    const ids = (await ctx.loaders.topMovieIdsByGenre.load({ genre, limit: checkRange(limit, 'limit', 1, MAX_LIST) })) ?? [];
-    return present(await ctx.loaders.movie.loadMany(ids.map((m) => m.movieId)));
-  },
+  popularMovies: (_, { limit }, ctx) =>
+    mapNow(ctx.loaders.popularMovieIds.fetch(checkRange(limit, 'limit', 1, MAX_LIST)), (ranked) => moviesOf(ctx, ranked)),
+  topMoviesByGenre: (_, { genre, limit }, ctx) =>
+    mapNow(ctx.loaders.topMovieIdsByGenre.fetch({ genre, limit: checkRange(limit, 'limit', 1, MAX_LIST) }), (ranked) => moviesOf(ctx, ranked)),
   user: (_, { id }, ctx) => ctx.loaders.user.fetch(parseId(id, 'id')),
   recommendations: (_, { userId, n, strategy }, ctx) => {
     const id = parseId(userId, 'userId');
@@ -60,19 +53,24 @@ export const Query: QueryResolvers = {
     topJobsForCandidate(ctx, parseId(candidateId, 'candidateId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
   topCandidates: (_, { jobId, limit, algorithm }, ctx) =>
     topCandidatesForJob(ctx, parseId(jobId, 'jobId'), checkRange(limit, 'limit', 1, MAX_LIST), algorithm),
-  travelTime: async (_, { from, to }, ctx) => {
+  travelTime: (_, { from, to }, ctx) => {
     for (const [name, point] of [['from', from], ['to', to]] as const) {
       const problem = invalidCoordinates(point);
       if (problem) throw new BadUserInputError(`${name}.${problem}`, name);
     }
     // A pure function of its arguments: always found.
-    return (await ctx.loaders.travelTime.load({ from, to }))!;
+    return mapNow(ctx.loaders.travelTime.fetch({ from, to }), (time) => time!);
   },
-  matchingStats: async (_, { sector, hours }, ctx) =>
-    (await ctx.loaders.matchingStats.load({ sector: sector ?? null, hours: checkRange(hours, 'hours', 1, 720) })) ?? [],
+  matchingStats: (_, { sector, hours }, ctx) =>
+    mapNow(ctx.loaders.matchingStats.fetch({ sector: sector ?? null, hours: checkRange(hours, 'hours', 1, 720) }), (stats) => stats ?? []),
   algorithmWeights: async (_, { algorithm }, ctx) => {
     const weights = await ctx.loaders.algorithmWeights.load(algorithm);
     if (!weights) throw new Error(`no weights for algorithm ${algorithm}: the migrations insert one row per algorithm`);
     return weights;
   },
 };
+
+/** The movies of a ranking, in its order, at once when cached; ids with no movie row are left out. */
+function moviesOf(ctx: Context, ranked: ReadonlyArray<{ movieId: number }> | undefined) {
+  return mapNow(ctx.loaders.movie.fetchMany((ranked ?? []).map((m) => m.movieId)), present);
+}

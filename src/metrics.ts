@@ -41,14 +41,26 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
     registers,
   });
   const sqlStatements = new client.Counter({ name: 'strata_sql_statements_total', help: 'SQL statements sent through the pool.', registers });
-  const hits = new client.Counter({ name: 'cache_hits_total', help: 'Cache lookups answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
-  const misses = new client.Counter({ name: 'cache_misses_total', help: 'Cache lookups not answered, by level and GraphQL type.', labelNames: ['level', 'type'] as const, registers });
-  const staleServed = new client.Counter({
-    name: 'cache_stale_served_total',
-    help: 'Entries served past their TTL within the grace period (while a refresh runs, or Postgres is down), by level and type.',
-    labelNames: ['level', 'type'] as const,
-    registers,
-  });
+  // Lookups are counted in plain numbers on the request path (an L1 hit must cost next to
+  // nothing, and prom-client hashes the label set on every inc) and handed over at scrape time.
+  const lookups = new LookupTally();
+  const lookupCounter = (outcome: Outcome, name: string, help: string) =>
+    new client.Counter({
+      name,
+      help,
+      labelNames: ['level', 'type'] as const,
+      registers,
+      collect() {
+        for (const [level, type, count] of lookups.drain(outcome)) this.inc({ level, type }, count);
+      },
+    });
+  lookupCounter('hit', 'cache_hits_total', 'Cache lookups answered, by level and GraphQL type.');
+  lookupCounter('miss', 'cache_misses_total', 'Cache lookups not answered, by level and GraphQL type.');
+  lookupCounter(
+    'stale',
+    'cache_stale_served_total',
+    'Entries served past their TTL within the grace period (while a refresh runs, or Postgres is down), by level and type.',
+  );
   const operationDuration = new client.Histogram({
     name: 'cache_operation_duration_seconds',
     help: 'Duration of a Redis round trip (level l2) or of a source batch on a miss (level source).',
@@ -95,11 +107,33 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
     errors,
     sqlStatements,
     cacheObserver: {
-      lookup: (outcome, level, type, count) => ({ hit: hits, miss: misses, stale: staleServed })[outcome].inc({ level, type }, count),
+      lookup: (outcome, level, type, count) => lookups.add(outcome, level, type, count),
       duration: (level, seconds) => {
         operationDuration.observe({ level }, seconds);
         if (level === 'l2') redisRoundTrips.inc();
       },
     },
   };
+}
+
+type Outcome = 'hit' | 'miss' | 'stale';
+
+/** Lookup counts by outcome, level and type since the last scrape. */
+class LookupTally {
+  private readonly counts: Record<Outcome, Map<string, Map<string, number>>> = { hit: new Map(), miss: new Map(), stale: new Map() };
+
+  add(outcome: Outcome, level: string, type: string, count: number): void {
+    const byLevel = this.counts[outcome];
+    let byType = byLevel.get(level);
+    if (!byType) byLevel.set(level, (byType = new Map()));
+    byType.set(type, (byType.get(type) ?? 0) + count);
+  }
+
+  /** The counts of `outcome` gathered since the last drain, as [level, type, count]; resets them. */
+  *drain(outcome: Outcome): Generator<[string, string, number]> {
+    for (const [level, byType] of this.counts[outcome]) {
+      for (const [type, count] of byType) if (count > 0) yield [level, type, count];
+      byType.clear();
+    }
+  }
 }

@@ -13,11 +13,15 @@ const COLD_READS = 10;
 const COLD_IDLE_MS = 2 * HOUR_MS;
 const TRACKED_KEYS = 100_000;
 
+/** Recency among tracked keys is renewed at most this often per key (see L1's PROMOTE_EVERY_MS). */
+const PROMOTE_EVERY_MS = 1000;
+
 interface Pattern {
   /** Reads since `since`; the window restarts after an hour. */
   reads: number;
   since: number;
   lastRead: number;
+  promotedAt: number;
 }
 
 export class AdaptiveTtl {
@@ -25,20 +29,23 @@ export class AdaptiveTtl {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Records a read of `key` from the cache. */
-  touch(key: string): void {
-    const now = this.now();
-    const pattern = this.patterns.get(key);
-    if (!pattern || now - pattern.since > HOUR_MS) this.patterns.set(key, { reads: 1, since: now, lastRead: now });
+  /** Records a read of `key` from the cache (at `now`, if the caller has the time at hand). */
+  touch(key: string, now = this.now()): void {
+    const pattern = this.patterns.peek(key);
+    if (!pattern || now - pattern.since > HOUR_MS) this.patterns.set(key, { reads: 1, since: now, lastRead: now, promotedAt: now });
     else {
       pattern.reads++;
       pattern.lastRead = now;
+      if (now - pattern.promotedAt >= PROMOTE_EVERY_MS) {
+        pattern.promotedAt = now;
+        this.patterns.get(key);
+      }
     }
   }
 
   /** The TTL to store `key` with, from its hint `baseMs`: x2 when hot, /2 when cold. */
   ttlFor(key: string, baseMs: number): number {
-    const pattern = this.patterns.get(key);
+    const pattern = this.patterns.peek(key);
     if (!pattern) return baseMs;
     const idle = this.now() - pattern.lastRead;
     if (pattern.reads > HOT_READS && idle < HOUR_MS) return baseMs * 2;

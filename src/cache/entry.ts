@@ -28,7 +28,7 @@ export function deserialize<T>(text: string | null | undefined, now = Date.now()
 }
 
 /** True when every tag of `entry` is at the version `current` gives (undefined: unknown, so not valid). */
-export function isCurrent(entry: Entry, current: (tag: string) => string | null | undefined): boolean {
-  for (const tag in entry.versions) if (current(tag) !== entry.versions[tag]) return false;
+export function isCurrent(entry: Entry, current: { get(tag: string): string | null | undefined }): boolean {
+  for (const tag in entry.versions) if (current.get(tag) !== entry.versions[tag]) return false;
   return true;
 }

@@ -6,13 +6,25 @@
 import { LRUCache } from 'lru-cache';
 import type { Entry } from './entry.js';
 
+/**
+ * A read moves an entry to the head of the LRU at most this often. Moving it on every read
+ * costs more than the lookup itself (lru-cache relinks its list each time), and for choosing
+ * what to evict, "read within the last second" ranks entries as well as "read just now".
+ */
+const PROMOTE_EVERY_MS = 1000;
+
+interface Slot {
+  entry: Entry;
+  promotedAt: number;
+}
+
 export class L1 {
-  private readonly lru: LRUCache<string, Entry, unknown>;
+  private readonly lru: LRUCache<string, Slot, unknown>;
   evictions = 0;
 
   constructor(maxBytes: number) {
     // Every set() passes the entry's size, so no sizeCalculation is needed.
-    this.lru = new LRUCache<string, Entry, unknown>({
+    this.lru = new LRUCache<string, Slot, unknown>({
       maxSize: maxBytes,
       dispose: (_value, _key, reason) => {
         if (reason === 'evict') this.evictions++;
@@ -20,15 +32,24 @@ export class L1 {
     });
   }
 
+  /** The entry of `key` if it is within its TTL and grace (fresh, stale or invalidated alike). */
   get<T>(key: string): Entry<T> | undefined {
-    return this.lru.get(key) as Entry<T> | undefined;
+    const slot = this.lru.peek(key);
+    if (!slot) return undefined;
+    const now = Date.now();
+    if (now - slot.promotedAt >= PROMOTE_EVERY_MS) {
+      slot.promotedAt = now;
+      this.lru.get(key);
+    }
+    return slot.entry as Entry<T>;
   }
 
   /** Stores `entry` until its staleUntil; `bytes` is its serialized size. */
   set(key: string, entry: Entry, bytes: number): void {
-    const ttl = entry.staleUntil - Date.now();
+    const now = Date.now();
+    const ttl = entry.staleUntil - now;
     if (ttl <= 0) return;
-    this.lru.set(key, entry, { ttl, size: key.length * 2 + bytes * 2 });
+    this.lru.set(key, { entry, promotedAt: now }, { ttl, size: key.length * 2 + bytes * 2 });
   }
 
   evict(keys: readonly string[]): void {

@@ -4,7 +4,6 @@
  * engine — with the TTL the schema gives. The specs are built once per instance; a request
  * gets a DataLoader only for what it asks for (most ask for two or three of twenty).
  */
-import type DataLoader from 'dataloader';
 import type { Db } from '../db/pool.js';
 import type { Cache } from '../cache/index.js';
 import { createTieredLoader, type TierSet, type TieredLoader, type TieredLoaderSpec } from '../cache/tieredLoader.js';
@@ -27,7 +26,7 @@ export function loaderFactory(db: Db, cache: Cache, engines: Engines): (tiers: T
   const specs: Record<string, TieredLoaderSpec<any, any, any>> = { ...entitySpecs(db, cache), ...computedSpecs(db, cache, engines) };
   // Each name a getter on a shared prototype: a request's loader is made on first use.
   class RequestLoaders {
-    private readonly made = new Map<string, DataLoader<any, any, string>>();
+    private readonly made = new Map<string, TieredLoader<any, any>>();
     constructor(private readonly tiers: TierSet) {}
     forgetAll(): void {
       for (const loader of this.made.values()) loader.clearAll();
@@ -35,7 +34,7 @@ export function loaderFactory(db: Db, cache: Cache, engines: Engines): (tiers: T
   }
   for (const name of Object.keys(specs)) {
     Object.defineProperty(RequestLoaders.prototype, name, {
-      get(this: { made: Map<string, DataLoader<any, any, string>>; tiers: TierSet }) {
+      get(this: { made: Map<string, TieredLoader<any, any>>; tiers: TierSet }) {
         let loader = this.made.get(name);
         if (!loader) this.made.set(name, (loader = createTieredLoader(specs[name], this.tiers, this)));
         return loader;

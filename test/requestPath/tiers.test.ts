@@ -216,4 +216,30 @@ describe('Redis failing', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
   });
+
+  test('Redis killed: queries go on from L1 and Postgres with no errors; a new Redis on the same port is used again by itself', async () => {
+    await redis.kill();
+    try {
+      const started = Date.now();
+      for (let id = 471; id < 491; id++) {
+        const response = await gw.post(`{ movie(id: "${id}") { id title } }`);
+        assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+        assert.equal(response.body.data.movie.id, String(id));
+      }
+      // A hang bound, not a speed figure: nothing waits on a Redis that is gone (no offline
+      // queue, connection refused at once, the breaker open after a few failures).
+      assert.ok(Date.now() - started < 5000, `20 queries with Redis down took ${Date.now() - started} ms`);
+    } finally {
+      await redis.restart();
+    }
+    const deadline = Date.now() + 15_000;
+    const key = cache().keys.movieMetadata(491);
+    while ((await redis.client.exists(key)) === 0) {
+      assert.ok(Date.now() < deadline, 'L2 did not come back within 15 s of Redis restarting');
+      cache().l1!.clear();
+      const response = await gw.post('{ movie(id: "491") { id } }');
+      assert.equal(response.body.errors, undefined, JSON.stringify(response.body.errors));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
 });
