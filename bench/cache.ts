@@ -9,8 +9,6 @@
  * Reports req/s, latency percentiles and server CPU per request. Writes bench/results/cache.md
  * (cache-quick.md with --quick).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,145 +16,17 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { startTestRedis } from '../test/helpers/testRedis.js';
+import { CONNECTIONS, each, engineRequests as engineRequestsOf, load, percentile, standardMix, startServer, withCpu } from './workload.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const SCALE = values.quick ? 0.1 : 0.5;
 const WARMUP_MS = values.quick ? 1000 : 3000;
 const MEASURE_MS = values.quick ? 3000 : 10_000;
-const CONNECTIONS = 32;
 const MODES = ['ceiling', 'off', 'l1', 'l1+l2'] as const;
-
-/** Zipf(s = 1) over 1..n: a few ids are asked for far more than the rest, as in seed 004. */
-function zipfSampler(n: number): () => number {
-  const cumulative = new Float64Array(n);
-  let total = 0;
-  for (let k = 1; k <= n; k++) cumulative[k - 1] = total += 1 / k;
-  return () => {
-    const x = Math.random() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo + 1;
-  };
-}
-
-const movieId = zipfSampler(Math.round(10000 * SCALE));
-const candidateId = zipfSampler(Math.round(5000 * SCALE));
-const userId = zipfSampler(Math.round(5000 * SCALE));
-const CARD = 'id title year genres avgRating ratingCount';
-type Request = { query: string; variables?: Record<string, unknown> };
-const RECOMMENDATIONS = `query Recommendations($userId: ID!) { recommendations(userId: $userId, n: 10) { score reason movie { ${CARD} } } }`;
-const TOP_MATCHES = 'query TopMatches($candidateId: ID!) { topMatches(candidateId: $candidateId, limit: 10) { score travelMinutes job { id title } } }';
-/** The mix: [weight, request]. */
-const MIX: Array<[number, () => Request]> = [
-  [50, () => ({ query: `query Movie($id: ID!) { movie(id: $id) { ${CARD} } }`, variables: { id: String(movieId()) } })],
-  [10, () => ({ query: `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
-  [15, () => ({ query: RECOMMENDATIONS, variables: { userId: String(userId()) } })],
-  [5, () => ({ query: `query PopularMovies { popularMovies(limit: 20) { ${CARD} } }` })],
-  [8, () => ({ query: TOP_MATCHES, variables: { candidateId: String(candidateId()) } })],
-  [8, () => ({ query: `query Candidate($id: ID!) { candidate(id: $id) { id name title skills location { city } } }`, variables: { id: String(candidateId()) } })],
-  [4, () => ({ query: 'query TravelTime { travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes } }' })],
-];
+const nextRequest = standardMix(SCALE);
 /** Part 2: each user's recommendations and each candidate's top matches, once, in a shuffled order. */
 const ENGINE_KEYS = values.quick ? 200 : 1000;
-function engineRequests(from = 1, to = ENGINE_KEYS): Request[] {
-  const requests: Request[] = [];
-  for (let id = from; id <= to; id++) {
-    requests.push({ query: RECOMMENDATIONS, variables: { userId: String(id) } }, { query: TOP_MATCHES, variables: { candidateId: String(id) } });
-  }
-  for (let i = requests.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [requests[i], requests[j]] = [requests[j], requests[i]];
-  }
-  return requests;
-}
-const totalWeight = MIX.reduce((s, [w]) => s + w, 0);
-function nextRequest() {
-  let x = Math.random() * totalWeight;
-  for (const [w, make] of MIX) if ((x -= w) < 0) return make();
-  return MIX[0][1]();
-}
-
-async function startServer(mode: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
-    cwd: projectRoot,
-    // NODE_ENV=production for every server alike: graphql-js skips its development-only checks.
-    env: { ...process.env, ...env, BENCH_MODE: mode, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)));
-  });
-  return { url: `http://127.0.0.1:${port}/graphql`, child };
-}
-
-/** Sends requests from `next` on CONNECTIONS connections until it returns undefined or `durationMs` passes. */
-async function load(url: string, durationMs: number, next: () => Request | undefined = nextRequest): Promise<{ latenciesMs: number[]; errors: number; seconds: number }> {
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  const began = performance.now();
-  const deadline = Date.now() + durationMs;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      for (let request = next(); request && Date.now() < deadline; request = next()) {
-        const started = performance.now();
-        try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
-          const body = await res.json();
-          if (res.status !== 200 || body.errors) errors++;
-        } catch {
-          errors++;
-        }
-        latenciesMs.push(performance.now() - started);
-      }
-    }),
-  );
-  return { latenciesMs, errors, seconds: (performance.now() - began) / 1000 };
-}
-
-/** Each request of `requests` once, as fast as CONNECTIONS connections go. */
-function each(url: string, requests: Request[]) {
-  let i = 0;
-  return load(url, 10 * 60_000, () => requests[i++]);
-}
-
-/**
- * CPU seconds (user + system) the process `pid` has used, from /proc; undefined where there is
- * none. The load generator shares the machine with the servers, so a server that answers with
- * less CPU leaves more to the generator and req/s understates the gap: CPU per request is
- * the steadier figure of what a server costs.
- */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs `measure` and returns what it returned with the server's CPU microseconds per request. */
-async function withCpu<T extends { latenciesMs: number[] }>(child: ChildProcess, measure: () => Promise<T>): Promise<T & { cpuUsPerRequest?: number }> {
-  const before = cpuSeconds(child.pid);
-  const result = await measure();
-  const after = cpuSeconds(child.pid);
-  const cpuUsPerRequest = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / result.latenciesMs.length;
-  return { ...result, cpuUsPerRequest };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
+const engineRequests = (from = 1, to = ENGINE_KEYS) => engineRequestsOf(from, to);
 
 const database = await createTestDatabase({ scale: SCALE });
 const redis = await startTestRedis();
@@ -172,9 +42,9 @@ try {
       // Zipf tail would otherwise keep meeting keys never computed), then the mix itself.
       process.stderr.write(`bench: ${mode.padEnd(8)} warming up: ${everyEngineKey.length} engine keys, then ${WARMUP_MS} ms of the mix… `);
       await each(server.url, everyEngineKey);
-      await load(server.url, WARMUP_MS);
+      await load(server.url, WARMUP_MS, nextRequest);
       process.stderr.write(`measuring ${MEASURE_MS} ms with ${CONNECTIONS} connections… `);
-      const { latenciesMs, errors, cpuUsPerRequest } = await withCpu(server.child, () => load(server.url, MEASURE_MS));
+      const { latenciesMs, errors, cpuUsPerRequest } = await withCpu(server.child, () => load(server.url, MEASURE_MS, nextRequest));
       const sorted = latenciesMs.sort((a, b) => a - b);
       const row = {
         mode, rps: latenciesMs.length / (MEASURE_MS / 1000), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors,
@@ -228,14 +98,14 @@ const table = [
   '| server | req/s | vs ceiling | vs CACHE=off | server CPU µs/req | CPU vs ceiling | p50 ms | p95 ms | p99 ms | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) =>
-    `| ${r.mode === 'ceiling' ? 'ceiling (constant resolvers)' : `CACHE=${r.mode}`} | ${Math.round(r.rps)} | ${(r.rps / ceilingRow.rps).toFixed(2)} | ${(r.rps / off).toFixed(2)} | ${cpuCell(r)} | ${cpuRatio(r, ceilingRow)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+    `| ${r.mode === 'ceiling' ? 'ceiling (rows in memory)' : `CACHE=${r.mode}`} | ${Math.round(r.rps)} | ${(r.rps / ceilingRow.rps).toFixed(2)} | ${(r.rps / off).toFixed(2)} | ${cpuCell(r)} | ${cpuRatio(r, ceilingRow)} | ${r.p50.toFixed(2)} | ${r.p95.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
   ),
 ].join('\n');
 const engineOff = engineRows.find((r) => r.mode === 'off')!.rps;
 const engineCeilingRow = engineRows.find((r) => r.mode === 'ceiling')!;
 const engineCeiling = engineCeilingRow.rps;
 const engineName = (mode: string) =>
-  mode === 'ceiling' ? 'ceiling (constant resolvers)' : mode === 'off' ? 'CACHE=off' : 'CACHE=l1+l2, cold L1, warm Redis';
+  mode === 'ceiling' ? 'ceiling (rows in memory)' : mode === 'off' ? 'CACHE=off' : 'CACHE=l1+l2, cold L1, warm Redis';
 const engineTable = [
   '| server | req/s | vs ceiling | vs CACHE=off | server CPU µs/req | CPU vs ceiling | p50 ms | p99 ms | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

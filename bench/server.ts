@@ -47,7 +47,7 @@ function constantResolvers({ movies, candidates, jobs }: Awaited<ReturnType<type
       travelTime: () => ({ minutes: 42, distanceKm: 30 }),
       candidate: (_: unknown, { id }: { id: string }) => candidates.get(Number(id)) ?? null,
       recommendations: (_: unknown, { n }: { n: number }) =>
-        firstIds(n).map((movieId) => ({ movieId, score: 0.9, reason: 'Among the most rated movies', because: { kind: 'popular' } })),
+        firstIds(n).map((movieId) => ({ movieId, score: 0.9, because: { kind: 'popular', ratingCount: 100 } })),
       topMatches: (_: unknown, { candidateId, limit }: { candidateId: string; limit: number }) =>
         firstIds(limit).map((jobId) => ({
           candidateId: Number(candidateId), jobId, algorithm: 'WEIGHTED', score: 0.8, travelMinutes: 20,

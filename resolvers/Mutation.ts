@@ -4,7 +4,6 @@ import { rateMovie } from '../src/commands/rateMovie.js';
 import { updateCandidate } from '../src/commands/updateCandidate.js';
 import { updateJob } from '../src/commands/updateJob.js';
 import { updateAlgorithmWeights } from '../src/commands/updateAlgorithmWeights.js';
-import { invalidate } from '../src/invalidation/invalidate.js';
 
 // Each mutation: parse ids → one command (one transaction) → invalidate what its events name → result.
 export const Mutation: MutationResolvers = {
@@ -14,22 +13,22 @@ export const Mutation: MutationResolvers = {
       movieId: parseId(movieId, 'movieId'),
       rating,
     });
-    await invalidate(ctx.services, ctx.loaders, events);
+    await ctx.services.invalidator.invalidate(events, ctx.loaders);
     return result;
   },
   updateCandidate: async (_, { id, input }, ctx) => {
     const { result, events } = await updateCandidate(ctx.services.db, parseId(id, 'id'), input);
-    await invalidate(ctx.services, ctx.loaders, events);
+    await ctx.services.invalidator.invalidate(events, ctx.loaders);
     return result;
   },
   updateJob: async (_, { id, input }, ctx) => {
     const { result, events } = await updateJob(ctx.services.db, parseId(id, 'id'), input);
-    await invalidate(ctx.services, ctx.loaders, events);
+    await ctx.services.invalidator.invalidate(events, ctx.loaders);
     return result;
   },
   updateAlgorithmWeights: async (_, { algorithm, weights }, ctx) => {
     const { result, events } = await updateAlgorithmWeights(ctx.services.db, algorithm, weights);
-    await invalidate(ctx.services, ctx.loaders, events);
+    await ctx.services.invalidator.invalidate(events, ctx.loaders);
     return result;
   },
 };

@@ -37,6 +37,13 @@ export interface Config {
     breakerThreshold: number;
     breakerOpenMs: number;
   };
+  /**
+   * Writes that bypass the gateway are read back from the change outbox at once when their
+   * NOTIFY arrives, and every `outboxPollMs` regardless (a missed notification, a new outbox
+   * reader taking over): the bound on how long such a write may be served stale.
+   * `viewRefreshMinIntervalMs`: a view refreshed on demand (rating milestones) at most this often.
+   */
+  invalidation: { outboxPollMs: number; viewRefreshMinIntervalMs: number };
   auth: { jwtSecret: string };
   seed: { scale: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
@@ -115,6 +122,10 @@ export function loadConfig(env: Env = process.env): Config {
       lockTtlMs: int('CACHE_LOCK_TTL_MS', 2000, 10, 60_000),
       breakerThreshold: int('CACHE_L2_BREAKER_FAILURES', 5, 1, 1000),
       breakerOpenMs: int('CACHE_L2_BREAKER_OPEN_MS', 2000, 1, 600_000),
+    },
+    invalidation: {
+      outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 600_000),
+      viewRefreshMinIntervalMs: int('VIEW_REFRESH_MIN_INTERVAL_S', 30, 0, 86_400) * 1000,
     },
     auth: { jwtSecret },
     seed: { scale: number('SEED_SCALE', 1, 0) },

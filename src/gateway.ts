@@ -11,16 +11,23 @@ import type { Db } from './db/pool.js';
 import { identifyCaller } from './auth/jwt.js';
 import { loaderFactory } from './loaders/index.js';
 import { InvalidationFeed } from './invalidation/feed.js';
+import { InvalidationBus } from './invalidation/bus.js';
+import { Invalidator } from './invalidation/invalidate.js';
+import { OutboxListener } from './invalidation/pgListen.js';
+import { ViewRefresher } from './services/viewRefresher.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
 import { createMetrics } from './metrics.js';
 import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
-import { createCache, type Cache } from './cache/index.js';
+import { createCache, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
 import { countStatements, type RequestScope } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
 import { createHttpHandler } from './server/http.js';
 import type { Context, Services } from './server/context.js';
+import { logger } from './log.js';
+
+const log = logger('gateway');
 
 export interface Gateway {
   /** http://host:port/graphql */
@@ -40,16 +47,45 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const schema = buildSchema(options.resolvers);
   const cache = createCache(config, schema, readTypeDefs());
   await cache.ready();
+  const feed = new InvalidationFeed();
+  // The invalidation path: the bus and the view refresher call back into the invalidator.
+  let invalidator: Invalidator | undefined;
+  const bus =
+    cache.l2 &&
+    new InvalidationBus(config.redis.url!, cache.l2.redis, {
+      remote: (tags, entities, startedAt) => invalidator!.remote(tags, entities, startedAt),
+      resubscribed: () => invalidator!.resubscribed(),
+    });
+  const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), config.invalidation.viewRefreshMinIntervalMs);
+  const metrics = createMetrics(db, cache, { bus, feed });
+  invalidator = new Invalidator({
+    cache,
+    feed,
+    bus,
+    refreshView: (view) => views.request(view),
+    observe: metrics.invalidationObserver,
+    observeRemote: metrics.busLagObserver,
+  });
+  if (bus && !(await bus.subscribed(REDIS_START_WAIT_MS))) {
+    log.warn('the invalidation bus is not subscribed yet; L1 is cleared when it is', { waitedMs: REDIS_START_WAIT_MS });
+  }
+  const outbox = new OutboxListener(db, (events) => invalidator!.invalidate(events), {
+    pollMs: config.invalidation.outboxPollMs,
+    standbyRetryMs: config.invalidation.outboxPollMs,
+  });
+  await outbox.start();
   const services: Services = {
     db,
     matcher: new Matcher(db),
     matchHistory: new MatchHistory(db),
     recommender: new Recommender(db),
-    feed: new InvalidationFeed(),
+    feed,
+    invalidator,
+    views,
+    outbox,
     cache,
     jwtSecret: config.auth.jwtSecret,
   };
-  const metrics = createMetrics(db, cache);
   countStatements(db, () => metrics.sqlStatements.inc());
   const loadersFor = loaderFactory(db, cache, services);
   const contextFor = async (request: { requestId: string; authorization: string | undefined; scope: RequestScope }): Promise<Context> => {
@@ -98,6 +134,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
       apollo,
       metrics,
       context: contextFor,
+      beforeOperation: bus && (() => bus.caughtUp()),
       readiness: async () => {
         const started = Date.now();
         try {
@@ -122,7 +159,10 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
     httpServer,
     async stop() {
       await apollo.stop();
+      await outbox.stop();
+      await views.stop();
       await services.matchHistory.flush();
+      await bus?.close();
       await cache.close();
     },
   };

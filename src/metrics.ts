@@ -6,6 +6,7 @@
 import client from 'prom-client';
 import type { Db } from './db/pool.js';
 import type { Cache, CacheObserver } from './cache/index.js';
+import type { DomainEvent } from './invalidation/events.js';
 
 export interface Metrics {
   registry: client.Registry;
@@ -15,9 +16,15 @@ export interface Metrics {
   errors: client.Counter<'code'>;
   sqlStatements: client.Counter;
   cacheObserver: CacheObserver;
+  /** Hears each invalidation: its events and how long it took (versions in Redis, bus, announcements). */
+  invalidationObserver(events: readonly DomainEvent[], seconds: number): void;
+  /** Hears each invalidation from another instance: from its start there to its versions forgotten here. */
+  busLagObserver(seconds: number): void;
 }
 
-export function createMetrics(db: Db, cache: Cache): Metrics {
+/** `parts`: the invalidation bus, when there is one (its subscriptions are counted), and the subscription feed. */
+export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptions: number }; feed?: { subscriberCount: number } } = {}): Metrics {
+  const { bus, feed } = parts;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
   const registers = [registry];
@@ -68,6 +75,44 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
     registers,
   });
+  const invalidations = new client.Counter({
+    name: 'strata_invalidations_total',
+    help: 'Domain events invalidated by this instance (its own writes, and writes read back from the change outbox), by event type.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const invalidationDuration = new client.Histogram({
+    name: 'strata_invalidation_duration_seconds',
+    help: 'From a write\'s events to every instance told: versions set in Redis, the bus message published, local listeners fed.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers,
+  });
+  if (feed) {
+    new client.Gauge({
+      name: 'strata_invalidation_subscribers',
+      help: 'cacheInvalidated subscriptions open on this instance.',
+      registers,
+      collect() {
+        this.set(feed.subscriberCount);
+      },
+    });
+  }
+  if (bus) {
+    new client.Gauge({
+      name: 'strata_bus_subscriptions',
+      help: 'Times this instance subscribed to the invalidation bus: 1, plus one per reconnect (each clears L1).',
+      registers,
+      collect() {
+        this.set(bus.subscriptions);
+      },
+    });
+  }
+  const busLag = new client.Histogram({
+    name: 'strata_bus_lag_seconds',
+    help: 'From a write\'s invalidation starting on another instance (right after its commit) to this instance no longer trusting what it changed in L1.',
+    buckets: [0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.5],
+    registers,
+  });
   const redisRoundTrips = new client.Counter({ name: 'strata_redis_round_trips_total', help: 'Round trips to Redis for L2 reads and write-backs.', registers });
   new client.Gauge({
     name: 'cache_memory_bytes',
@@ -106,6 +151,11 @@ export function createMetrics(db: Db, cache: Cache): Metrics {
     duration,
     errors,
     sqlStatements,
+    busLagObserver: (seconds) => busLag.observe(seconds),
+    invalidationObserver: (events, seconds) => {
+      for (const event of events) invalidations.inc({ reason: event.type });
+      invalidationDuration.observe(seconds);
+    },
     cacheObserver: {
       lookup: (outcome, level, type, count) => lookups.add(outcome, level, type, count),
       duration: (level, seconds) => {

@@ -16,7 +16,8 @@ import type { Level, TierSet } from './tieredLoader.js';
 import { logger } from '../log.js';
 
 const log = logger('cache');
-const REDIS_START_WAIT_MS = 3000;
+/** How long start-up waits for Redis (L2, the bus) before serving from L1 and Postgres anyway. */
+export const REDIS_START_WAIT_MS = 3000;
 
 /** Where the tiers report what they do (the gateway's Prometheus metrics). */
 export interface CacheObserver {

@@ -6,6 +6,7 @@
  */
 import { Redis, type Result } from 'ioredis';
 import { logger } from '../log.js';
+import { INVALIDATION_DEADLINE_MS, withDeadline } from './deadline.js';
 
 const log = logger('cache.l2');
 
@@ -41,6 +42,7 @@ export class L2 {
 
   constructor(private readonly options: L2Options) {
     this.redis = new Redis(options.url, {
+      connectionName: `strata-l2-${process.pid}`,
       // The deadline that counts is withDeadline's; this one only frees commands Redis never answers.
       commandTimeout: Math.max(1000, options.commandTimeoutMs * 20),
       connectTimeout: Math.max(500, options.commandTimeoutMs * 10),
@@ -122,7 +124,7 @@ export class L2 {
     if (versions.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const v of versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs);
-    const results = await withDeadline(pipeline.exec(), this.options.commandTimeoutMs, 'setVersions');
+    const results = await withDeadline(pipeline.exec(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];
   }
@@ -294,19 +296,4 @@ export class L2Batcher {
 
 function emptyBatch(): WriteBatch {
   return { versions: [], entries: [], releases: [] };
-}
-
-/**
- * `work`, or a rejection when it has not settled `ms` after it began — decided only after the
- * event loop has read pending I/O: a timer that fires late because this process was busy
- * (an engine computation blocking the loop) looks once more, after the socket's data, before
- * calling Redis slow. A plain timer would count the process's own lag against Redis, and
- * open the breaker exactly when the instance is busiest.
- */
-function withDeadline<T>(work: Promise<T>, ms: number, op: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer ${op} within ${ms} ms`))), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

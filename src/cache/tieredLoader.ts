@@ -246,11 +246,12 @@ async function readL2<K, V>(
   values: Array<V | undefined>,
   missing: number[],
 ): Promise<number[]> {
+  const readAt = tiers.versions!.now();
   const read = await tiers.l2!.get(
     missing.map((i) => asks[i].key),
     [...new Set(missing.flatMap((i) => asks[i].tags))],
   );
-  learnVersions(tiers, read);
+  learnVersions(tiers, read, readAt);
   const still: number[] = [];
   const stale: Array<Ask<K>> = [];
   missing.forEach((i, n) => {
@@ -273,9 +274,9 @@ function currentEntry<V>(text: string | null, versions: Map<string, string | nul
   return entry && isCurrent(entry, versions) ? entry : undefined;
 }
 
-/** Redis is the truth about versions: what it says replaces what this instance knew. */
-function learnVersions(tiers: TierSet, read: L2Read): void {
-  for (const [tag, version] of read.versions) if (version !== null) tiers.versions!.learn(tag, version);
+/** Redis is the truth about versions: what a read begun at `readAt` found replaces what this instance knew. */
+function learnVersions(tiers: TierSet, read: L2Read, readAt: number): void {
+  for (const [tag, version] of read.versions) if (version !== null) tiers.versions!.learn(tag, version, readAt);
 }
 
 /**
@@ -369,6 +370,7 @@ async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Arra
   const l2 = tiers.l2!;
   const token = newVersion();
   const unversioned = new Map(asks.flatMap((a) => (a.unversioned ?? []).map((tag) => [tag, a.fence![tag]] as const)));
+  const readAt = tiers.versions!.now();
   const read = await l2.lock(
     asks.map((a) => tiers.lockKey(a.key)),
     token,
@@ -377,7 +379,7 @@ async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Arra
     asks.map((a) => a.key),
     [...new Set(asks.flatMap((a) => a.tags))],
   );
-  settleFirstVersions(tiers, asks, read.versions);
+  settleFirstVersions(tiers, asks, read.versions, readAt);
   const byKey = new Map<string, V | undefined>();
   const mine: Array<Ask<K>> = [];
   const theirs: Array<Ask<K>> = [];
@@ -404,10 +406,10 @@ async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Arra
  * record that one, so their entries are valid on every instance (a cheap load that recorded
  * the loser only stores an entry born invalid, and reloads once).
  */
-function settleFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>, versions: Map<string, string | null>): void {
+function settleFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>, versions: Map<string, string | null>, readAt: number): void {
   for (const [tag, version] of versions) {
     if (version === null) continue;
-    tiers.versions!.learn(tag, version);
+    tiers.versions!.learn(tag, version, readAt);
     for (const ask of asks) {
       if (!ask.unversioned?.includes(tag)) continue;
       ask.fence![tag] = version;

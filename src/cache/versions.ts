@@ -22,14 +22,28 @@ export function newVersion(): string {
 
 export class TagVersions {
   private readonly known = new LRUCache<string, string>({ max: MIRROR_LIMIT });
+  /** When (on `clock`) each tag was last forgotten: a read of Redis begun before that is not learned. */
+  private readonly forgottenAt = new LRUCache<string, number>({ max: MIRROR_LIMIT });
+  private clock = 0;
+  private clearedAt = 0;
 
   /** The version this instance knows for `tag`, if any. (A read on every L1 hit: it leaves recency alone.) */
   get(tag: string): string | undefined {
     return this.known.peek(tag);
   }
 
-  /** A version read from Redis, which is trusted over what this instance knew. */
-  learn(tag: string, version: string): void {
+  /** A point in this mirror's history: pass it to `learn` for versions read from Redis after it. */
+  now(): number {
+    return this.clock;
+  }
+
+  /**
+   * A version read from Redis by a read begun at `readAt` (from `now()`), trusted over what
+   * this instance knew — unless the tag was forgotten since the read began: another instance
+   * changed it meanwhile, and the version the read saw may be the old one.
+   */
+  learn(tag: string, version: string, readAt: number): void {
+    if (readAt < this.clearedAt || (this.forgottenAt.peek(tag) ?? -1) > readAt) return;
     this.known.set(tag, version);
   }
 
@@ -40,15 +54,49 @@ export class TagVersions {
     return version;
   }
 
-  /** A write changed what `tags` name: each gets a new version, returned for Redis and the other instances. */
+  /**
+   * A write changed what `tags` name: each gets a new version, returned for Redis and the
+   * other instances. Versions read from Redis by reads begun before now are not learned.
+   */
   bump(tags: readonly string[]): Record<string, string> {
     const bumped: Record<string, string> = {};
-    for (const tag of new Set(tags)) this.known.set(tag, (bumped[tag] = newVersion()));
+    for (const tag of new Set(tags)) bumped[tag] = newVersion();
+    this.settle(bumped, this.clock);
     return bumped;
+  }
+
+  /**
+   * `versions` are what Redis holds now (this instance set them after `since`, from `now()`):
+   * trusted over any read begun before. A read begun between a bump and Redis taking it saw
+   * the old version; once Redis has the new one, that read must not leave the old one here.
+   * A tag another instance changed after `since` (the bus) is left forgotten: Redis may
+   * hold that instance's version, not this one.
+   */
+  settle(versions: Record<string, string>, since: number): void {
+    this.clock++;
+    for (const [tag, version] of Object.entries(versions)) {
+      if ((this.forgottenAt.peek(tag) ?? -1) > since) continue;
+      this.known.set(tag, version);
+      this.forgottenAt.set(tag, this.clock);
+    }
+  }
+
+  /**
+   * Another instance changed what `tags` name (the bus said so): entries recording them miss
+   * in L1 until their current version is read from Redis again. Order-free: whichever of
+   * several such messages comes last, Redis has the version that counts.
+   */
+  forget(tags: readonly string[]): void {
+    this.clock++;
+    for (const tag of tags) {
+      this.known.delete(tag);
+      this.forgottenAt.set(tag, this.clock);
+    }
   }
 
   /** Forgets every version: every entry in L1 misses until its tags are read again. */
   clear(): void {
+    this.clearedAt = ++this.clock;
     this.known.clear();
   }
 }

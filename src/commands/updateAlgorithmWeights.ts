@@ -1,5 +1,5 @@
-/** updateAlgorithmWeights: sets the weights one algorithm scores with. One statement. */
-import type { Db } from '../db/pool.js';
+/** updateAlgorithmWeights: sets the weights one algorithm scores with. One transaction. */
+import { inTransaction, type Db } from '../db/pool.js';
 import type { AlgorithmWeightsRow } from '../db/rows.js';
 import { BadUserInputError } from '../errors.js';
 import type { MatchAlgorithm, MatchWeights } from '../engine/matching.js';
@@ -19,11 +19,13 @@ export async function updateAlgorithmWeights(
   if (weights.skills + weights.experience + weights.location + weights.salary <= 0) {
     throw new BadUserInputError('weights must not all be 0: scores divide by their sum', 'weights');
   }
-  const { rows } = await db.query<AlgorithmWeightsRow>(
-    `INSERT INTO algorithm_weights (algorithm, skills, experience, location, salary) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (algorithm) DO UPDATE SET skills = $2, experience = $3, location = $4, salary = $5
-     RETURNING algorithm, skills, experience, location, salary`,
-    [algorithm, weights.skills, weights.experience, weights.location, weights.salary],
-  );
-  return { result: rows[0], events: [{ type: 'AlgorithmUpdated', algorithm }] };
+  return inTransaction(db, async (client) => {
+    const { rows } = await client.query<AlgorithmWeightsRow>(
+      `INSERT INTO algorithm_weights (algorithm, skills, experience, location, salary) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (algorithm) DO UPDATE SET skills = $2, experience = $3, location = $4, salary = $5
+       RETURNING algorithm, skills, experience, location, salary`,
+      [algorithm, weights.skills, weights.experience, weights.location, weights.salary],
+    );
+    return { result: rows[0], events: [{ type: 'AlgorithmUpdated', algorithm }] };
+  });
 }

@@ -34,11 +34,19 @@ export function createPool(url: string, config: Config['database']): Db {
   return pool;
 }
 
-/** Runs `work` in one transaction on one client; rolls back if it throws. */
-export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Who writes in a transaction, as the change-outbox triggers see it (migration 003): the
+ * gateway invalidates what its own writes change before it answers, and a seed load needs no
+ * invalidating, so only writes from elsewhere (psql, other services) are recorded.
+ */
+export type Writer = 'gateway' | 'seed';
+
+/** Runs `work` in one transaction on one client, as `writer`; rolls back if it throws. */
+export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>, writer: Writer = 'gateway'): Promise<T> {
   const client = await db.connect();
   try {
-    await client.query('BEGIN');
+    // One round trip: simple-protocol statements, no parameters (writer is one of two literals).
+    await client.query(`BEGIN; SELECT set_config('strata.writer', '${writer}', true)`);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -96,10 +96,8 @@ export interface MatchResult {
   breakdown: MatchBreakdown;
 }
 
-/** A recommendation with its reason already put into words. */
-export interface RecommendationResult extends ScoredMovie {
-  reason: string;
-}
+/** A recommendation: a movie, its score, and what its reason refers to (put into words when served). */
+export type RecommendationResult = ScoredMovie;
 
 /** The location columns of candidates and jobs, as the Location type. */
 export interface LocationValue {

@@ -1,16 +1,25 @@
 /**
- * The domain events mutations emit, and the entities each one changes. The invalidation
- * path starts here: every command returns its events, and they are announced to
- * `cacheInvalidated` subscribers.
+ * The domain events writes emit, and the entities each one changes. The invalidation path
+ * starts here: every command returns its events, and so does a write that bypassed the
+ * gateway (read back from the change outbox, pgListen.ts); rules.ts says what each makes
+ * out of date, and the entities are announced to `cacheInvalidated` subscribers.
  */
 import type { MatchAlgorithm } from '../engine/matching.js';
-import { tags } from '../cache/tags.js';
+
+/** The materialized views (db/migrations/002_views.sql). */
+export type ViewName = 'movie_stats' | 'top_movies_by_genre' | 'mv_matching_stats';
 
 export type DomainEvent =
-  | { type: 'RatingCreated' | 'RatingUpdated'; userId: number; movieId: number; movieRatingCount: number }
+  /** `movieRatingCount`: the movie's ratings after the write (milestones, seed 004); null when unknown. */
+  | { type: 'RatingCreated' | 'RatingUpdated'; userId: number; movieId: number; movieRatingCount: number | null }
+  | { type: 'RatingDeleted'; userId: number; movieId: number }
   | { type: 'CandidateUpdated'; candidateId: number }
   | { type: 'JobUpdated'; jobId: number }
-  | { type: 'AlgorithmUpdated'; algorithm: MatchAlgorithm };
+  | { type: 'CompanyUpdated'; companyId: number }
+  | { type: 'MovieUpdated'; movieId: number }
+  | { type: 'UserUpdated'; userId: number }
+  | { type: 'AlgorithmUpdated'; algorithm: MatchAlgorithm }
+  | { type: 'ViewRefreshed'; view: ViewName };
 
 /** An entity a change made out of date, as the subscription announces it. */
 export interface InvalidatedEntity {
@@ -20,34 +29,27 @@ export interface InvalidatedEntity {
   at: Date;
 }
 
-/**
- * The tags (cache/tags.ts) whose entries `event` made out of date: the entities it changed,
- * and `Type:*` for rankings over every entity of a type it changed one of.
- */
-export function tagsOf(event: DomainEvent): string[] {
-  const changed = entitiesOf(event).map(({ typename, id }) => tags.entity(typename, id));
-  switch (event.type) {
-    case 'CandidateUpdated':
-      return [...changed, tags.everyOf('Candidate')];
-    case 'JobUpdated':
-      return [...changed, tags.everyOf('Job')];
-    default:
-      return changed;
-  }
-}
-
-/** The entities `event` changed. */
+/** The entities `event` changed (a refreshed view is announced as `MaterializedView`). */
 export function entitiesOf(event: DomainEvent, at: Date = new Date()): InvalidatedEntity[] {
   const entity = (typename: string, id: string | number): InvalidatedEntity => ({ typename, id: String(id), reason: event.type, at });
   switch (event.type) {
     case 'RatingCreated':
     case 'RatingUpdated':
+    case 'RatingDeleted':
       return [entity('User', event.userId), entity('Movie', event.movieId)];
     case 'CandidateUpdated':
       return [entity('Candidate', event.candidateId)];
     case 'JobUpdated':
       return [entity('Job', event.jobId)];
+    case 'CompanyUpdated':
+      return [entity('Company', event.companyId)];
+    case 'MovieUpdated':
+      return [entity('Movie', event.movieId)];
+    case 'UserUpdated':
+      return [entity('User', event.userId)];
     case 'AlgorithmUpdated':
       return [entity('AlgorithmWeights', event.algorithm)];
+    case 'ViewRefreshed':
+      return [entity('MaterializedView', event.view)];
   }
 }

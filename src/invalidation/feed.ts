@@ -3,8 +3,7 @@
  * slow listener loses its oldest announcements (and is told so in the log) instead of
  * holding memory without limit.
  */
-import type { DomainEvent, InvalidatedEntity } from './events.js';
-import { entitiesOf } from './events.js';
+import type { InvalidatedEntity } from './events.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation.feed');
@@ -30,10 +29,9 @@ export class InvalidationFeed {
     return this.subscribers.size;
   }
 
-  /** Announces the entities of `events` to every subscriber whose filter matches. */
-  publish(events: readonly DomainEvent[]): void {
-    const at = new Date();
-    for (const entity of events.flatMap((event) => entitiesOf(event, at))) {
+  /** Announces `entities` to every subscriber of this instance whose filter matches. */
+  announce(entities: readonly InvalidatedEntity[]): void {
+    for (const entity of entities) {
       for (const subscriber of this.subscribers) {
         if (!matches(subscriber.filter, entity)) continue;
         subscriber.queue.push(entity);

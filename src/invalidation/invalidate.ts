@@ -1,30 +1,94 @@
 /**
- * What follows every write, before the mutation's response: each tag the events name
- * (`tagsOf`) gets a new version — in this instance's mirror and in Redis, which every
- * instance reads — so every entry built from what changed reads as invalid from now on,
- * including one a load under way stores later; the request's loaders forget what they read;
- * the changed entities are announced to `cacheInvalidated` subscribers.
+ * What follows every write, before the mutation's response, in this order:
+ *  1. each tag the events name (rules.ts) gets a new version in this instance's mirror: its
+ *     L1 entries built from them read as invalid at once;
+ *  2. the new versions are set in Redis, which every instance reads: L2 entries built from
+ *     them are invalid for everyone, and so is an entry a load under way stores later (it
+ *     records the versions its load began with);
+ *  3. the bus tells every other instance, which forgets those versions (its L1 misses until
+ *     it reads them again) and announces the entities to its subscribers;
+ *  4. this instance announces them to its own subscribers, and the request's loaders forget
+ *     what they read, so later fields of the operation read anew.
+ * Publishing comes after the versions are in Redis, or an instance told by the bus could
+ * read the old version from Redis and trust its old entries again.
  *
- * Other instances' L1 (a bus) and writes that bypass the gateway (NOTIFY) are issue 4.
+ * A write that bypassed the gateway takes the same path (pgListen.ts). Views an event makes
+ * worth refreshing (a rating milestone) are refreshed in the background; the refresh comes
+ * back here as ViewRefreshed.
  */
+import type { Cache } from '../cache/index.js';
 import type { Loaders } from '../loaders/index.js';
-import type { Services } from '../server/context.js';
+import { preciseNow, type InvalidationBus } from './bus.js';
+import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
+import type { InvalidationFeed } from './feed.js';
+import { tagsOf, viewsToRefresh } from './rules.js';
 import { logger } from '../log.js';
-import { tagsOf, type DomainEvent } from './events.js';
 
 const log = logger('invalidation');
 
-export async function invalidate(services: Services, loaders: Loaders, events: readonly DomainEvent[]): Promise<void> {
-  const { versions, l2, keys } = services.cache;
-  const bumped = versions?.bump(events.flatMap(tagsOf)) ?? {};
-  try {
-    await l2?.setVersions(Object.entries(bumped).map(([tag, version]) => ({ key: keys.tagVersion(tag), version })));
-  } catch (err) {
-    log.error('could not version the changed tags in Redis; other instances may serve what changed until its TTL ends', {
-      tags: Object.keys(bumped),
-      err,
-    });
+export interface InvalidatorParts {
+  cache: Cache;
+  feed: InvalidationFeed;
+  /** Undefined without Redis: one instance, nothing to tell. */
+  bus: InvalidationBus | undefined;
+  /** Asks for a view to be refreshed (in the background). */
+  refreshView(view: ViewName): void;
+  /** Hears every invalidation (metrics): the events and how long it took, in seconds. */
+  observe?(events: readonly DomainEvent[], seconds: number): void;
+  /** Hears each message from another instance: seconds from its invalidation's start to this instance applying it. */
+  observeRemote?(lagSeconds: number): void;
+}
+
+export class Invalidator {
+  constructor(private readonly parts: InvalidatorParts) {}
+
+  /**
+   * Makes everything `events` changed out of date on every instance, and announces it.
+   * `loaders`: the writing request's, which forget what they read. Never throws: the write is
+   * committed, and a Redis failure is logged (instances that missed the message clear their
+   * L1 when their bus reconnects).
+   */
+  async invalidate(events: readonly DomainEvent[], loaders?: Loaders): Promise<void> {
+    if (events.length === 0) return;
+    const started = process.hrtime.bigint();
+    const startedAt = preciseNow();
+    const { cache, feed, bus } = this.parts;
+    const tags = [...new Set(events.flatMap(tagsOf))];
+    const at = new Date();
+    const entities = events.flatMap((event) => entitiesOf(event, at));
+    const bumped = cache.versions?.bump(tags) ?? {};
+    const bumpedAt = cache.versions?.now() ?? 0;
+    if (cache.l2) {
+      try {
+        await cache.l2.setVersions(Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version })));
+        cache.versions?.settle(bumped, bumpedAt);
+      } catch (err) {
+        log.error('could not version the changed tags in Redis; other instances may serve what changed until its TTL ends', { tags, err });
+      }
+    }
+    if (bus) {
+      try {
+        await bus.publish(tags, entities, startedAt);
+      } catch (err) {
+        log.error('could not publish the invalidation; other instances keep what changed in L1 until their bus reconnects', { tags, err });
+      }
+    }
+    loaders?.forgetAll();
+    feed.announce(entities);
+    for (const view of new Set(events.flatMap(viewsToRefresh))) this.parts.refreshView(view);
+    this.parts.observe?.(events, Number(process.hrtime.bigint() - started) / 1e9);
   }
-  loaders.forgetAll();
-  services.feed.publish(events);
+
+  /** Another instance invalidated `tags` (the bus): forget their versions, announce the entities here. */
+  remote(tags: string[], entities: Parameters<InvalidationFeed['announce']>[0], startedAt: number): void {
+    this.parts.cache.versions?.forget(tags);
+    this.parts.observeRemote?.((preciseNow() - startedAt) / 1000);
+    this.parts.feed.announce(entities);
+  }
+
+  /** The bus was away and may have missed messages: nothing in L1 is trusted until read again. */
+  resubscribed(): void {
+    this.parts.cache.l1?.clear();
+    this.parts.cache.versions?.clear();
+  }
 }

@@ -3,6 +3,9 @@ import type { Caller } from '../auth/jwt.js';
 import type { Db } from '../db/pool.js';
 import type { Loaders } from '../loaders/index.js';
 import type { InvalidationFeed } from '../invalidation/feed.js';
+import type { Invalidator } from '../invalidation/invalidate.js';
+import type { OutboxListener } from '../invalidation/pgListen.js';
+import type { ViewRefresher } from '../services/viewRefresher.js';
 import type { Matcher } from '../services/matcher.js';
 import type { MatchHistory } from '../services/matchHistory.js';
 import type { Recommender } from '../services/recommender.js';
@@ -17,6 +20,11 @@ export interface Services {
   matchHistory: MatchHistory;
   recommender: Recommender;
   feed: InvalidationFeed;
+  /** What every write runs before it answers: invalidation on every instance, announcements. */
+  invalidator: Invalidator;
+  views: ViewRefresher;
+  /** Reads back writes that bypassed the gateway. */
+  outbox: OutboxListener;
   cache: Cache;
   jwtSecret: string;
 }

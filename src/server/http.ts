@@ -23,10 +23,12 @@ export interface HttpHandlerOptions {
   context: (request: { requestId: string; authorization: string | undefined; scope: RequestScope }) => Promise<Context>;
   /** Each dependency's state, for /ready. */
   readiness: () => Promise<{ ready: boolean; dependencies: Record<string, unknown> }>;
+  /** Awaited before each operation runs (the bus: invalidations already sent to this instance are applied first). */
+  beforeOperation?: () => Promise<void>;
 }
 
 export function createHttpHandler(options: HttpHandlerOptions) {
-  const { apollo, metrics, context, readiness } = options;
+  const { apollo, metrics, context, readiness, beforeOperation } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -80,6 +82,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         body = raw;
       }
     }
+    if (beforeOperation) await beforeOperation();
     const scope: RequestScope = { sqlStatements: 0 };
     const response = await inRequestScope(scope, () =>
       apollo.executeHTTPGraphQLRequest({

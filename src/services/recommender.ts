@@ -29,7 +29,11 @@ export class Recommender {
 
   constructor(private readonly db: Db) {}
 
-  /** The user's top `n` by `strategy`, each with its reason in words. */
+  /**
+   * The user's top `n` by `strategy`, each with what its reason refers to. The reason is put
+   * into words when served (resolvers/Recommendation.ts), from the cited movie as it is then:
+   * a cached list holds movie ids, never a title that could change under it.
+   */
   async recommend(
     userId: number,
     n: number,
@@ -52,10 +56,9 @@ export class Recommender {
     }
     // Ask for the recommended movies (which the response shows) in the same tick as the ones the
     // reasons cite, so the request reads movies in one batch instead of two.
-    const shown = picked.map((m) => lookups.movie(m.movieId));
-    const results = await Promise.all(picked.map(async (m) => ({ ...m, reason: await reasonFor(m, lookups) })));
-    await Promise.all(shown);
-    return results;
+    const cited = picked.flatMap((m) => (m.because.kind === 'similarTo' ? [m.because.movieId] : []));
+    await Promise.all([...picked.map((m) => m.movieId), ...cited].map((id) => lookups.movie(id)));
+    return picked;
   }
 
   private async popular(history: UserRating[], n: number): Promise<ScoredMovie[]> {
@@ -80,18 +83,4 @@ export class Recommender {
 function fillFrom(picked: ScoredMovie[], more: ScoredMovie[], n: number): ScoredMovie[] {
   const seen = new Set(picked.map((m) => m.movieId));
   return [...picked, ...more.filter((m) => !seen.has(m.movieId))].slice(0, n);
-}
-
-async function reasonFor(movie: ScoredMovie, lookups: RecommendationLookups): Promise<string> {
-  const because = movie.because;
-  switch (because.kind) {
-    case 'similarTo': {
-      const source = await lookups.movie(because.movieId);
-      return `Because you rated "${source?.title ?? `movie ${because.movieId}`}" highly`;
-    }
-    case 'popular':
-      return `Among the most rated movies (${because.ratingCount} ratings)`;
-    case 'genre':
-      return `Top rated in ${because.genre}, one of your favourite genres (${because.avgRating.toFixed(1)} average)`;
-  }
 }

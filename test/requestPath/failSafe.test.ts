@@ -9,6 +9,7 @@ import { startTestGateway, dataOf, codesOf, type TestGateway } from '../helpers/
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 import { adminUrl } from '../helpers/testDb.js';
+import { inTransaction } from '../../src/db/pool.js';
 import { tapStatements, type StatementTap } from '../helpers/statements.js';
 
 let redis: TestRedis;
@@ -50,8 +51,9 @@ test('an entry past its TTL is served stale, says so, and is refreshed in the ba
   const key = cache().keys.movieMetadata(5);
   const original = dataOf({ ...(await gw.post('{ movie(id: "5") { title } }')), status: 200, headers: new Headers() }).movie.title;
   await new Promise((r) => setTimeout(r, 20));
-  // A change the cache cannot know of (straight into Postgres), so a refresh is visible.
-  await gw.database.db.query(`UPDATE movies SET title = 'Renamed' WHERE id = 5`);
+  // A change the cache is not told of, so only a refresh shows it: straight into Postgres,
+  // marked as a seed load is (the change outbox would otherwise invalidate the entry).
+  await inTransaction(gw.database.db, (client) => client.query(`UPDATE movies SET title = 'Renamed' WHERE id = 5`), 'seed');
   await makeStale(key);
   tap.reset();
   const burst = await Promise.all(Array.from({ length: 20 }, () => title(5)));

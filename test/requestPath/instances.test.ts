@@ -56,10 +56,44 @@ test('what one instance computed, the other serves from L2; a write on one is se
     assert.deepEqual(dataOf(await b.post(query)), fromA);
     assert.deepEqual(tap.statements, [], 'B read both from Redis');
     dataOf(await a.post('mutation { updateCandidate(id: "19", input: { title: "Seen everywhere" }) { id } }'));
-    // B holds the old entries in its L1; what it has not cached it must read fresh from Redis' versions.
-    b.gateway.services.cache.l1!.clear();
+    // B holds the old entries in its L1: the bus told it before A answered.
     assert.equal(dataOf(await b.post(query)).candidate.title, 'Seen everywhere');
   } finally {
     tap.remove();
+  }
+});
+
+test("a load on one instance that read the old row before another instance's write is never served after it", async () => {
+  // B's statement runs for real and reads the old row; its answer is held back until A has
+  // written and invalidated, so B writes the old row back afterwards, into L1 and Redis.
+  const db = b.gateway.services.db as { query: (...args: unknown[]) => Promise<unknown> };
+  const query = db.query;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let readOld = false;
+  db.query = async (...args: unknown[]) => {
+    const result = await query(...args);
+    if (!readOld && String(args[0]).includes('FROM candidates WHERE id = ANY')) {
+      readOld = true;
+      await gate;
+    }
+    return result;
+  };
+  const read = '{ candidate(id: "23") { title } }';
+  try {
+    const early = b.post(read);
+    while (!readOld) await new Promise((r) => setTimeout(r, 5));
+    dataOf(await a.post('mutation { updateCandidate(id: "23", input: { title: "Written on A" }) { id } }'));
+    release();
+    assert.notEqual(dataOf(await early).candidate.title, 'Written on A', 'B read the old row');
+    await b.gateway.services.cache.l2!.redis.ping(); // B's write-back pipeline has gone out
+    await new Promise((r) => setTimeout(r, 20));
+    const stored = await redis.client.get(b.gateway.services.cache.keys.candidateProfile(23));
+    assert.ok(stored === null || JSON.parse(stored).value.title !== 'Written on A', 'the late write-back held the old row');
+    // Stored or not, the old row is never served: not by B from its L1, nor by A from Redis.
+    for (const gw of [b, a]) assert.equal(dataOf(await gw.post(read)).candidate.title, 'Written on A');
+  } finally {
+    release();
+    db.query = query;
   }
 });

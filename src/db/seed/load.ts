@@ -58,7 +58,7 @@ export async function loadSeed(db: Db, data: SeedData, progress: Progress = () =
     for (const table of ['companies', 'candidates', 'jobs', 'movies', 'users']) {
       await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
     }
-  });
+  }, 'seed');
   progress('views', 0, 3);
   // Plain refreshes: the views are empty and nobody reads them yet.
   await db.query('REFRESH MATERIALIZED VIEW mv_matching_stats');

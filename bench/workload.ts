@@ -1,0 +1,167 @@
+/**
+ * What the benchmarks share: the standard query mix over the seeded ids (Zipf, s = 1), a
+ * closed-loop load generator, the bench servers as child processes, and the figures read off
+ * them (latency percentiles, server CPU per request).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { projectRoot } from '../src/config.js';
+
+export type Request = { query: string; variables?: Record<string, unknown> };
+export const CONNECTIONS = 32;
+
+/** Zipf(s = 1) over 1..n: a few ids are asked for far more than the rest, as in seed 004. */
+export function zipfSampler(n: number): () => number {
+  const cumulative = new Float64Array(n);
+  let total = 0;
+  for (let k = 1; k <= n; k++) cumulative[k - 1] = total += 1 / k;
+  return () => {
+    const x = Math.random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo + 1;
+  };
+}
+
+const CARD = 'id title year genres avgRating ratingCount';
+export const RECOMMENDATIONS = `query Recommendations($userId: ID!) { recommendations(userId: $userId, n: 10) { score reason movie { ${CARD} } } }`;
+export const TOP_MATCHES = 'query TopMatches($candidateId: ID!) { topMatches(candidateId: $candidateId, limit: 10) { score travelMinutes job { id title } } }';
+
+/**
+ * The standard mix over a database seeded at `scale`: 50% movie, 10% movies (20 ids), 15%
+ * recommendations, 5% popularMovies, 8% topMatches, 8% candidate, 4% travelTime.
+ */
+export function standardMix(scale: number): () => Request {
+  const movieId = zipfSampler(Math.round(10000 * scale));
+  const candidateId = zipfSampler(Math.round(5000 * scale));
+  const userId = zipfSampler(Math.round(5000 * scale));
+  const mix: Array<[number, () => Request]> = [
+    [50, () => ({ query: `query Movie($id: ID!) { movie(id: $id) { ${CARD} } }`, variables: { id: String(movieId()) } })],
+    [10, () => ({ query: `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
+    [15, () => ({ query: RECOMMENDATIONS, variables: { userId: String(userId()) } })],
+    [5, () => ({ query: `query PopularMovies { popularMovies(limit: 20) { ${CARD} } }` })],
+    [8, () => ({ query: TOP_MATCHES, variables: { candidateId: String(candidateId()) } })],
+    [8, () => ({ query: `query Candidate($id: ID!) { candidate(id: $id) { id name title skills location { city } } }`, variables: { id: String(candidateId()) } })],
+    [4, () => ({ query: 'query TravelTime { travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes } }' })],
+  ];
+  const totalWeight = mix.reduce((sum, [w]) => sum + w, 0);
+  return () => {
+    let x = Math.random() * totalWeight;
+    for (const [w, make] of mix) if ((x -= w) < 0) return make();
+    return mix[0][1]();
+  };
+}
+
+/** Each user's recommendations and each candidate's top matches for ids from..to, once each, shuffled. */
+export function engineRequests(from: number, to: number): Request[] {
+  const requests: Request[] = [];
+  for (let id = from; id <= to; id++) {
+    requests.push({ query: RECOMMENDATIONS, variables: { userId: String(id) } }, { query: TOP_MATCHES, variables: { candidateId: String(id) } });
+  }
+  for (let i = requests.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [requests[i], requests[j]] = [requests[j], requests[i]];
+  }
+  return requests;
+}
+
+export interface BenchServer {
+  url: string;
+  child: ChildProcess;
+}
+
+/** A bench server (bench/server.ts) in `mode` as a child process, once it listens. */
+export async function startServer(mode: string, env: Record<string, string>): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
+    cwd: projectRoot,
+    // NODE_ENV=production for every server alike: graphql-js skips its development-only checks.
+    env: { ...process.env, ...env, BENCH_MODE: mode, NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/graphql`, child };
+}
+
+export interface LoadResult {
+  latenciesMs: number[];
+  errors: number;
+  seconds: number;
+}
+
+/**
+ * Sends requests from `next` on `connections` connections, each waiting for its answer
+ * before sending the next, until `next` returns undefined or `durationMs` passes. `urls`:
+ * one server, or several that the connections take turns on.
+ */
+export async function load(urls: string | string[], durationMs: number, next: () => Request | undefined, connections = CONNECTIONS): Promise<LoadResult> {
+  const targets = Array.isArray(urls) ? urls : [urls];
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  const began = performance.now();
+  const deadline = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, connection) => {
+      const url = targets[connection % targets.length];
+      for (let request = next(); request && Date.now() < deadline; request = next()) {
+        const started = performance.now();
+        try {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+          const body = await res.json();
+          if (res.status !== 200 || body.errors) errors++;
+        } catch {
+          errors++;
+        }
+        latenciesMs.push(performance.now() - started);
+      }
+    }),
+  );
+  return { latenciesMs, errors, seconds: (performance.now() - began) / 1000 };
+}
+
+/** Each request of `requests` once, as fast as the connections go. */
+export function each(url: string, requests: Request[]): Promise<LoadResult> {
+  let i = 0;
+  return load(url, 10 * 60_000, () => requests[i++]);
+}
+
+/**
+ * CPU seconds (user + system) the process `pid` has used, from /proc; undefined where there is
+ * none. The load generator shares the machine with the servers, so a server that answers with
+ * less CPU leaves more to the generator and req/s understates the gap: CPU per request is
+ * the steadier figure of what a server costs.
+ */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `measure` and returns what it returned with the server's CPU microseconds per request. */
+export async function withCpu<T extends { latenciesMs: number[] }>(child: ChildProcess, measure: () => Promise<T>): Promise<T & { cpuUsPerRequest?: number }> {
+  const before = cpuSeconds(child.pid);
+  const result = await measure();
+  const after = cpuSeconds(child.pid);
+  const cpuUsPerRequest = before === undefined || after === undefined ? undefined : ((after - before) * 1e6) / result.latenciesMs.length;
+  return { ...result, cpuUsPerRequest };
+}
+
+/** The p-th percentile of ascending `sorted`. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

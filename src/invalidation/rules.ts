@@ -1,0 +1,49 @@
+/**
+ * What each domain event makes out of date, as tags (cache/tags.ts), following the seeds:
+ * seed 000's table (a candidate's or job's update invalidates its profile and every match
+ * of it, an algorithm's every match scored with it) and seed 004's (a rating invalidates the
+ * user's recommendations, every n and strategy, their profile and the movie's stats).
+ * Entries record these tags, so one new version per tag reaches every key built from it, at
+ * a cost proportional to the tags, never to the keyspace (no KEYS, no SCAN).
+ *
+ * Seed 004 also drops the popular lists at rating milestones. Here those lists come from the
+ * movie_stats and top_movies_by_genre views: a milestone (`viewsToRefresh`) asks for the
+ * views to be refreshed, and the refresh's ViewRefreshed invalidates what was built from
+ * them. Dropping the lists at the milestone itself would only recompute the same answer.
+ */
+import { tags } from '../cache/tags.js';
+import type { DomainEvent, ViewName } from './events.js';
+
+/** Every this-many ratings of a movie, its popularity is worth recomputing (seed 004: the 100th rating). */
+export const RATING_MILESTONE = 100;
+
+/** The event whose `type` can be T (one variant carries two types). */
+type EventOf<T> = DomainEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
+type Rules = { [T in DomainEvent['type']]: (event: EventOf<T>) => string[] };
+
+const rules: Rules = {
+  // The user's ratings feed their recommendations and profile; the movie's, its stats.
+  RatingCreated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
+  RatingUpdated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
+  RatingDeleted: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
+  // `Type:*`: rankings over every candidate (or job) may gain or lose this one.
+  CandidateUpdated: (e) => [tags.entity('Candidate', e.candidateId), tags.everyOf('Candidate')],
+  JobUpdated: (e) => [tags.entity('Job', e.jobId), tags.everyOf('Job')],
+  CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],
+  MovieUpdated: (e) => [tags.entity('Movie', e.movieId)],
+  UserUpdated: (e) => [tags.entity('User', e.userId)],
+  AlgorithmUpdated: (e) => [tags.entity('AlgorithmWeights', e.algorithm)],
+  ViewRefreshed: (e) => [tags.view(e.view)],
+};
+
+/** The tags whose entries `event` made out of date. */
+export function tagsOf(event: DomainEvent): string[] {
+  return (rules[event.type] as (e: DomainEvent) => string[])(event);
+}
+
+/** The views an event makes worth refreshing: the movie views at a movie's rating milestone. */
+export function viewsToRefresh(event: DomainEvent): ViewName[] {
+  const milestone =
+    event.type === 'RatingCreated' && event.movieRatingCount !== null && event.movieRatingCount % RATING_MILESTONE === 0;
+  return milestone ? ['movie_stats', 'top_movies_by_genre'] : [];
+}

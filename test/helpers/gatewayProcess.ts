@@ -1,0 +1,72 @@
+/**
+ * Gateway instances as child processes over one database and one Redis: what several
+ * instances of a deployment share, with nothing of their memory shared. Each can be frozen
+ * (SIGSTOP) and thawed, and is stopped by its PID at the end.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { projectRoot } from '../../src/config.js';
+import { signToken } from '../../src/auth/jwt.js';
+import { TEST_JWT_SECRET, type GraphQLResponse } from './gateway.js';
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  post<T = any>(query: string, variables?: Record<string, unknown>, options?: { userId?: number; headers?: Record<string, string> }): Promise<GraphQLResponse<T>>;
+  /** The value of a metric line of /metrics (`name` with its labels, as printed), 0 when absent. */
+  metric(name: string): Promise<number>;
+  freeze(): void;
+  thaw(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts an instance over `databaseUrl` (and Redis when `redisUrl`), with `env` on top. */
+export async function startGatewayProcess(options: { databaseUrl: string; redisUrl?: string; env?: Record<string, string> }): Promise<GatewayProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/support/gatewayProcess.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: options.databaseUrl,
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the gateway process exited with ${code} before listening`)));
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url,
+    pid: child.pid!,
+    async post(query, variables, opts = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+      if (opts.userId !== undefined) headers.authorization = `Bearer ${await signToken(opts.userId, TEST_JWT_SECRET)}`;
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      return { status: res.status, headers: res.headers, body: await res.json() };
+    },
+    async metric(name) {
+      const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Number(line.slice(name.length + 1)) : 0;
+    },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    async stop() {
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
