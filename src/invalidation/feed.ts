@@ -20,13 +20,25 @@ interface Subscriber {
   queue: InvalidatedEntity[];
   wake: (() => void) | null;
   closed: boolean;
+  /** Announcements dropped because the queue was full. */
+  dropped: number;
 }
+
+/** Announcements a subscriber may have waiting; past it, the oldest are dropped. */
+export const FEED_QUEUE_LIMIT = QUEUE_LIMIT;
 
 export class InvalidationFeed {
   private readonly subscribers = new Set<Subscriber>();
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Announcements waiting across every subscriber (bounded by FEED_QUEUE_LIMIT each). */
+  get queued(): number {
+    let n = 0;
+    for (const subscriber of this.subscribers) n += subscriber.queue.length;
+    return n;
   }
 
   /** Announces `entities` to every subscriber of this instance whose filter matches. */
@@ -37,7 +49,10 @@ export class InvalidationFeed {
         subscriber.queue.push(entity);
         if (subscriber.queue.length > QUEUE_LIMIT) {
           subscriber.queue.shift();
-          log.warn('a subscriber is not keeping up; dropped its oldest announcement', { limit: QUEUE_LIMIT });
+          // Logged at the first drop and every QUEUE_LIMIT after: a stuck listener must not flood the log.
+          if (subscriber.dropped++ % QUEUE_LIMIT === 0) {
+            log.warn('a subscriber is not keeping up; dropping its oldest announcements', { limit: QUEUE_LIMIT, dropped: subscriber.dropped });
+          }
         }
         subscriber.wake?.();
       }
@@ -46,7 +61,7 @@ export class InvalidationFeed {
 
   /** An async iterator of the matching announcements from now on; `return()` ends it. */
   subscribe(filter: FeedFilter): AsyncIterableIterator<{ cacheInvalidated: InvalidatedEntity }> {
-    const subscriber: Subscriber = { filter, queue: [], wake: null, closed: false };
+    const subscriber: Subscriber = { filter, queue: [], wake: null, closed: false, dropped: 0 };
     this.subscribers.add(subscriber);
     const close = () => {
       subscriber.closed = true;

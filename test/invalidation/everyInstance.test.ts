@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { until } from '../helpers/until.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { dataOf } from '../helpers/gateway.js';
@@ -101,14 +102,6 @@ function listen(gw: GatewayProcess, variables: { typenames?: string[]; ids?: str
     },
   );
   return { events, close: () => client.dispose() };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 test('a listener on the other instance hears a mutation within 1 s; one whose filter does not match hears nothing', async () => {

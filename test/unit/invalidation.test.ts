@@ -5,6 +5,7 @@ import { RATING_MILESTONE, tagsOf, viewsToRefresh } from '../../src/invalidation
 import { entitiesOf } from '../../src/invalidation/events.js';
 import { eventsOf } from '../../src/invalidation/pgListen.js';
 import { TagVersions } from '../../src/cache/versions.js';
+import { FEED_QUEUE_LIMIT, InvalidationFeed } from '../../src/invalidation/feed.js';
 
 test('each event invalidates what the seeds say, by tag', () => {
   assert.deepEqual(tagsOf({ type: 'RatingCreated', userId: 7, movieId: 42, movieRatingCount: 3 }), ['User:7', 'Movie:42']);
@@ -87,4 +88,24 @@ test("a write's own new version is not overwritten by a read begun before Redis 
   versions.forget(['Job:9']);
   versions.settle(again, againAt);
   assert.equal(versions.get('Job:9'), undefined, 'left to be read from Redis, which may hold the other instance\'s version');
+});
+
+test('a listener that never reads holds at most FEED_QUEUE_LIMIT announcements, and does not hold up one that reads', async () => {
+  const feed = new InvalidationFeed();
+  const stuck = feed.subscribe({});
+  const reading = feed.subscribe({ typenames: ['Job'] });
+  const at = new Date();
+  let heard = 0;
+  for (let i = 0; i < 5 * FEED_QUEUE_LIMIT; i++) {
+    feed.announce([{ typename: 'Job', id: String(i), reason: 'JobUpdated', at }]);
+    const next = await reading.next();
+    assert.equal(next.value.cacheInvalidated.id, String(i));
+    heard++;
+  }
+  assert.equal(heard, 5 * FEED_QUEUE_LIMIT);
+  assert.equal(feed.queued, FEED_QUEUE_LIMIT, 'only the stuck listener holds any, and no more than the limit');
+  assert.equal((await stuck.next()).value.cacheInvalidated.id, String(4 * FEED_QUEUE_LIMIT), 'it kept the newest');
+  await stuck.return!();
+  await reading.return!();
+  assert.equal(feed.subscriberCount, 0);
 });

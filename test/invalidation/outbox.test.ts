@@ -1,0 +1,45 @@
+/**
+ * The change outbox across instances: one instance reads it at a time (the advisory lock);
+ * when that one stops, another takes over within the poll interval, and rows committed
+ * meanwhile are invalidated, not lost.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { until } from '../helpers/until.js';
+import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+
+const POLL_MS = 100;
+let redis: TestRedis;
+let database: TestDatabase;
+let a: TestGateway;
+let b: TestGateway;
+before(async () => {
+  redis = await startTestRedis();
+  const env = { OUTBOX_POLL_MS: String(POLL_MS) };
+  database = await createTestDatabase({ scale: 0.05 });
+  a = await startTestGateway({ redisUrl: redis.url, database, env });
+  b = await startTestGateway({ redisUrl: redis.url, database, env });
+});
+after(async () => {
+  await b.stop();
+  await a.stop().catch(() => undefined); // stopped by the test already
+  await database.drop();
+  await redis.stop();
+});
+
+test('one instance reads the outbox; when it stops, the other takes over and nothing committed meanwhile is lost', async () => {
+  const leaders = () => [a, b].filter((gw) => gw.gateway.services.outbox.leading);
+  assert.equal(leaders().length, 1, 'exactly one reader');
+  assert.equal(leaders()[0], a, 'the first instance took the lock');
+  const query = '{ job(id: "14") { title } }';
+  dataOf(await b.post(query));
+  await a.stop();
+  // Committed while no instance reads the outbox: it waits there.
+  await database.db.query(`UPDATE jobs SET title = 'Changed with no reader' WHERE id = 14`);
+  await until(async () => b.gateway.services.outbox.leading, 'the other instance reads the outbox', 5 * POLL_MS + 1000);
+  await until(async () => dataOf(await b.post(query)).job.title === 'Changed with no reader', 'the change is served', 5 * POLL_MS + 1000);
+  const { rows } = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM change_outbox');
+  assert.equal(rows[0].n, 0);
+});
