@@ -52,7 +52,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   let invalidator: Invalidator | undefined;
   const bus =
     cache.l2 &&
-    new InvalidationBus(config.redis.url!, cache.l2.redis, {
+    new InvalidationBus(config.redis.url!, {
       remote: (tags, entities, startedAt) => invalidator!.remote(tags, entities, startedAt),
       resubscribed: () => invalidator!.resubscribed(),
     });

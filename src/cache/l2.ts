@@ -117,13 +117,17 @@ export class L2 {
   }
 
   /**
-   * Gives tags new versions (a write). Unlike reads, a failure is the caller's error: the
-   * old versions would keep entries built before the write valid for every instance.
+   * Gives tags new versions (a write), and then, in the same round trip, publishes `announce`
+   * (the bus message telling other instances): Redis runs a connection's commands in order, so
+   * an instance that hears the message reads the new versions. Unlike reads, a failure is the
+   * caller's error: the old versions would keep entries built before the write valid for
+   * every instance.
    */
-  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>): Promise<void> {
-    if (versions.length === 0) return;
+  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; message: string }): Promise<void> {
+    if (versions.length === 0 && !announce) return;
     const pipeline = this.redis.pipeline();
     for (const v of versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs);
+    if (announce) pipeline.publish(announce.channel, announce.message);
     const results = await withDeadline(pipeline.exec(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
     const failed = results?.find(([err]) => err);
     if (failed) throw failed[0];

@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { INVALIDATION_DEADLINE_MS, withDeadline } from '../cache/deadline.js';
 import type { InvalidatedEntity } from './events.js';
 import { logger } from '../log.js';
 
@@ -53,10 +52,9 @@ export class InvalidationBus {
   subscriptions = 0;
   private closing = false;
 
-  /** `publisher`: a connection for PUBLISH (the L2's); the bus makes its own for SUBSCRIBE. */
+  /** The bus subscribes on a connection of its own; messages go out through L2's (L2.setVersions). */
   constructor(
     url: string,
-    private readonly publisher: Redis,
     private readonly handlers: BusHandlers,
   ) {
     this.subscriber = new Redis(url, {
@@ -95,18 +93,19 @@ export class InvalidationBus {
   }
 
   /**
-   * Tells every other instance. Awaited before a mutation answers, so a client that got the
-   * answer and then asks another instance finds it told: Redis wrote the message to that
-   * instance's socket before it acknowledged the PUBLISH. Throws when Redis does not take it.
+   * The message that tells every other instance, for the channel BUS_CHANNEL. It goes out in
+   * the same round trip as the new versions (L2.setVersions), before a mutation answers, so a
+   * client that got the answer and then asks another instance finds it told: Redis wrote the
+   * message to that instance's socket before it acknowledged the PUBLISH.
    */
-  async publish(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): Promise<void> {
+  message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): { channel: string; message: string } {
     const message: BusMessage = {
       from: this.instanceId,
       startedAt,
       tags: [...tags],
       entities: entities.map((e) => ({ ...e, at: e.at.toISOString() })),
     };
-    await withDeadline(this.publisher.publish(BUS_CHANNEL, JSON.stringify(message)), INVALIDATION_DEADLINE_MS, 'publish');
+    return { channel: BUS_CHANNEL, message: JSON.stringify(message) };
   }
 
   /**

@@ -5,12 +5,13 @@
  *  2. the new versions are set in Redis, which every instance reads: L2 entries built from
  *     them are invalid for everyone, and so is an entry a load under way stores later (it
  *     records the versions its load began with);
- *  3. the bus tells every other instance, which forgets those versions (its L1 misses until
- *     it reads them again) and announces the entities to its subscribers;
+ *  3. in the same round trip, after them, the bus message tells every other instance, which
+ *     forgets those versions (its L1 misses until it reads them again) and announces the
+ *     entities to its subscribers;
  *  4. this instance announces them to its own subscribers, and the request's loaders forget
  *     what they read, so later fields of the operation read anew.
- * Publishing comes after the versions are in Redis, or an instance told by the bus could
- * read the old version from Redis and trust its old entries again.
+ * The message goes after the versions, or an instance told by the bus could read the old
+ * version from Redis and trust its old entries again.
  *
  * A write that bypassed the gateway takes the same path (pgListen.ts). Views an event makes
  * worth refreshing (a rating milestone) are refreshed in the background; the refresh comes
@@ -60,17 +61,13 @@ export class Invalidator {
     const bumpedAt = cache.versions?.now() ?? 0;
     if (cache.l2) {
       try {
-        await cache.l2.setVersions(Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version })));
+        await cache.l2.setVersions(
+          Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version })),
+          bus?.message(tags, entities, startedAt),
+        );
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
-        log.error('could not version the changed tags in Redis; other instances may serve what changed until its TTL ends', { tags, err });
-      }
-    }
-    if (bus) {
-      try {
-        await bus.publish(tags, entities, startedAt);
-      } catch (err) {
-        log.error('could not publish the invalidation; other instances keep what changed in L1 until their bus reconnects', { tags, err });
+        log.error('could not version the changed tags in Redis nor tell the other instances; they may serve what changed until their bus reconnects or its TTL ends', { tags, err });
       }
     }
     loaders?.forgetAll();
