@@ -3,9 +3,9 @@
  * closed-loop load generator, the bench servers as child processes, and the figures read off
  * them (latency percentiles, server CPU per request).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { projectRoot } from '../src/config.js';
+import { spawnListening } from '../test/helpers/gatewayProcess.js';
 
 export type Request = { query: string; variables?: Record<string, unknown> };
 export const CONNECTIONS = 32;
@@ -77,21 +77,8 @@ export interface BenchServer {
 
 /** A bench server (bench/server.ts) in `mode` as a child process, once it listens. */
 export async function startServer(mode: string, env: Record<string, string>): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts'], {
-    cwd: projectRoot,
-    // NODE_ENV=production for every server alike: graphql-js skips its development-only checks.
-    env: { ...process.env, ...env, BENCH_MODE: mode, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)));
-  });
+  // NODE_ENV=production for every server alike: graphql-js skips its development-only checks.
+  const { child, port } = await spawnListening('bench/server.ts', { ...env, BENCH_MODE: mode, NODE_ENV: 'production' });
   return { url: `http://127.0.0.1:${port}/graphql`, child };
 }
 

@@ -4,6 +4,7 @@
  * gets the hint itself. The counts are this instance's own, kept for a bounded number of keys.
  */
 import { LRUCache } from 'lru-cache';
+import { readRarelyPromoting, type Promotable } from './recency.js';
 
 const HOUR_MS = 3_600_000;
 /** Reads within the last hour above which a key is hot (seed 000: more than 100). */
@@ -13,15 +14,11 @@ const COLD_READS = 10;
 const COLD_IDLE_MS = 2 * HOUR_MS;
 const TRACKED_KEYS = 100_000;
 
-/** Recency among tracked keys is renewed at most this often per key (see L1's PROMOTE_EVERY_MS). */
-const PROMOTE_EVERY_MS = 1000;
-
-interface Pattern {
+interface Pattern extends Promotable {
   /** Reads since `since`; the window restarts after an hour. */
   reads: number;
   since: number;
   lastRead: number;
-  promotedAt: number;
 }
 
 export class AdaptiveTtl {
@@ -31,15 +28,11 @@ export class AdaptiveTtl {
 
   /** Records a read of `key` from the cache (at `now`, if the caller has the time at hand). */
   touch(key: string, now = this.now()): void {
-    const pattern = this.patterns.peek(key);
+    const pattern = readRarelyPromoting(this.patterns, key, now);
     if (!pattern || now - pattern.since > HOUR_MS) this.patterns.set(key, { reads: 1, since: now, lastRead: now, promotedAt: now });
     else {
       pattern.reads++;
       pattern.lastRead = now;
-      if (now - pattern.promotedAt >= PROMOTE_EVERY_MS) {
-        pattern.promotedAt = now;
-        this.patterns.get(key);
-      }
     }
   }
 

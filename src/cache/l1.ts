@@ -5,17 +5,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Entry } from './entry.js';
+import { readRarelyPromoting, type Promotable } from './recency.js';
 
-/**
- * A read moves an entry to the head of the LRU at most this often. Moving it on every read
- * costs more than the lookup itself (lru-cache relinks its list each time), and for choosing
- * what to evict, "read within the last second" ranks entries as well as "read just now".
- */
-const PROMOTE_EVERY_MS = 1000;
-
-interface Slot {
+interface Slot extends Promotable {
   entry: Entry;
-  promotedAt: number;
 }
 
 export class L1 {
@@ -34,14 +27,7 @@ export class L1 {
 
   /** The entry of `key` if it is within its TTL and grace (fresh, stale or invalidated alike). */
   get<T>(key: string): Entry<T> | undefined {
-    const slot = this.lru.peek(key);
-    if (!slot) return undefined;
-    const now = Date.now();
-    if (now - slot.promotedAt >= PROMOTE_EVERY_MS) {
-      slot.promotedAt = now;
-      this.lru.get(key);
-    }
-    return slot.entry as Entry<T>;
+    return readRarelyPromoting(this.lru, key, Date.now())?.entry as Entry<T> | undefined;
   }
 
   /** Stores `entry` until its staleUntil; `bytes` is its serialized size. */
@@ -52,9 +38,6 @@ export class L1 {
     this.lru.set(key, { entry, promotedAt: now }, { ttl, size: key.length * 2 + bytes * 2 });
   }
 
-  evict(keys: readonly string[]): void {
-    for (const key of keys) this.lru.delete(key);
-  }
 
   clear(): void {
     this.lru.clear();

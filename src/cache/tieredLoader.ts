@@ -153,10 +153,6 @@ export class TieredLoader<K, V> {
     return this.dataLoader().load(k);
   }
 
-  loadMany(ks: readonly K[]): Promise<Array<V | undefined | Error>> {
-    return this.dataLoader().loadMany(ks);
-  }
-
   /** Remembers `value` for `k` in this request only (a list that read whole rows). */
   prime(k: K, value: V): this {
     this.dataLoader().prime(k, value);

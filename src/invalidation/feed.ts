@@ -8,7 +8,7 @@ import { logger } from '../log.js';
 
 const log = logger('invalidation.feed');
 /** Announcements a subscriber may have waiting before the oldest are dropped. */
-const QUEUE_LIMIT = 1000;
+export const FEED_QUEUE_LIMIT = 1000;
 
 export interface FeedFilter {
   typenames?: readonly string[] | null;
@@ -23,9 +23,6 @@ interface Subscriber {
   /** Announcements dropped because the queue was full. */
   dropped: number;
 }
-
-/** Announcements a subscriber may have waiting; past it, the oldest are dropped. */
-export const FEED_QUEUE_LIMIT = QUEUE_LIMIT;
 
 export class InvalidationFeed {
   private readonly subscribers = new Set<Subscriber>();
@@ -47,11 +44,11 @@ export class InvalidationFeed {
       for (const subscriber of this.subscribers) {
         if (!matches(subscriber.filter, entity)) continue;
         subscriber.queue.push(entity);
-        if (subscriber.queue.length > QUEUE_LIMIT) {
+        if (subscriber.queue.length > FEED_QUEUE_LIMIT) {
           subscriber.queue.shift();
-          // Logged at the first drop and every QUEUE_LIMIT after: a stuck listener must not flood the log.
-          if (subscriber.dropped++ % QUEUE_LIMIT === 0) {
-            log.warn('a subscriber is not keeping up; dropping its oldest announcements', { limit: QUEUE_LIMIT, dropped: subscriber.dropped });
+          // Logged at the first drop and every FEED_QUEUE_LIMIT after: a stuck listener must not flood the log.
+          if (subscriber.dropped++ % FEED_QUEUE_LIMIT === 0) {
+            log.warn('a subscriber is not keeping up; dropping its oldest announcements', { limit: FEED_QUEUE_LIMIT, dropped: subscriber.dropped });
           }
         }
         subscriber.wake?.();

@@ -19,21 +19,12 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-/** Starts an instance over `databaseUrl` (and Redis when `redisUrl`), with `env` on top. */
-export async function startGatewayProcess(options: { databaseUrl: string; redisUrl?: string; env?: Record<string, string> }): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/support/gatewayProcess.ts'], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: TEST_JWT_SECRET,
-      DATABASE_URL: options.databaseUrl,
-      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * Runs `script` (a path under the project) with tsx, `env` on top of this process's, and
+ * resolves once it prints "listening <port>"; rejects if it exits first. Its stderr is ours.
+ */
+export async function spawnListening(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -41,7 +32,20 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
       const match = /listening (\d+)/.exec(out);
       if (match) resolve(Number(match[1]));
     });
-    child.once('exit', (code) => reject(new Error(`the gateway process exited with ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
+  });
+  return { child, port };
+}
+
+/** Starts an instance over `databaseUrl` (and Redis when `redisUrl`), with `env` on top. */
+export async function startGatewayProcess(options: { databaseUrl: string; redisUrl?: string; env?: Record<string, string> }): Promise<GatewayProcess> {
+  const { child, port } = await spawnListening('test/support/gatewayProcess.ts', {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: TEST_JWT_SECRET,
+    DATABASE_URL: options.databaseUrl,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...options.env,
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -39,3 +39,44 @@ export function tapStatements(db: Db): StatementTap {
     },
   };
 }
+
+export interface HeldAnswer {
+  /** Resolves once the statement has run (and read what the database held then). */
+  read: Promise<void>;
+  /** Lets its answer through. */
+  release(): void;
+  /** Puts `pool.query` back. */
+  remove(): void;
+}
+
+/**
+ * Holds back the answer of the first statement containing `sqlFragment` until `release()`:
+ * the statement runs for real, so its load has read the old row and is still in flight while
+ * the test writes.
+ */
+export function holdFirstAnswer(db: Db, sqlFragment: string): HeldAnswer {
+  const pool = db as { query: (...args: unknown[]) => Promise<unknown> };
+  const original = pool.query;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let markRead!: () => void;
+  const read = new Promise<void>((r) => (markRead = r));
+  let held = false;
+  pool.query = async (...args: unknown[]) => {
+    const result = await original.apply(db, args);
+    if (!held && String(args[0]).includes(sqlFragment)) {
+      held = true;
+      markRead();
+      await gate;
+    }
+    return result;
+  };
+  return {
+    read,
+    release,
+    remove() {
+      release();
+      pool.query = original;
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { tapStatements } from '../helpers/statements.js';
+import { holdFirstAnswer, tapStatements } from '../helpers/statements.js';
 
 let redis: TestRedis;
 let a: TestGateway;
@@ -66,25 +66,13 @@ test('what one instance computed, the other serves from L2; a write on one is se
 test("a load on one instance that read the old row before another instance's write is never served after it", async () => {
   // B's statement runs for real and reads the old row; its answer is held back until A has
   // written and invalidated, so B writes the old row back afterwards, into L1 and Redis.
-  const db = b.gateway.services.db as { query: (...args: unknown[]) => Promise<unknown> };
-  const query = db.query;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let readOld = false;
-  db.query = async (...args: unknown[]) => {
-    const result = await query(...args);
-    if (!readOld && String(args[0]).includes('FROM candidates WHERE id = ANY')) {
-      readOld = true;
-      await gate;
-    }
-    return result;
-  };
+  const held = holdFirstAnswer(b.gateway.services.db, 'FROM candidates WHERE id = ANY');
   const read = '{ candidate(id: "23") { title } }';
   try {
     const early = b.post(read);
-    while (!readOld) await new Promise((r) => setTimeout(r, 5));
+    await held.read;
     dataOf(await a.post('mutation { updateCandidate(id: "23", input: { title: "Written on A" }) { id } }'));
-    release();
+    held.release();
     assert.notEqual(dataOf(await early).candidate.title, 'Written on A', 'B read the old row');
     await b.gateway.services.cache.l2!.redis.ping(); // B's write-back pipeline has gone out
     await new Promise((r) => setTimeout(r, 20));
@@ -93,7 +81,6 @@ test("a load on one instance that read the old row before another instance's wri
     // Stored or not, the old row is never served: not by B from its L1, nor by A from Redis.
     for (const gw of [b, a]) assert.equal(dataOf(await gw.post(read)).candidate.title, 'Written on A');
   } finally {
-    release();
-    db.query = query;
+    held.remove();
   }
 });

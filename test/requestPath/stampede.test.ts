@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { tapStatements, type StatementTap } from '../helpers/statements.js';
+import { holdFirstAnswer, tapStatements, type StatementTap } from '../helpers/statements.js';
 
 let gw: TestGateway;
 let tap: StatementTap;
@@ -42,34 +42,21 @@ test('a load that began before a write is neither joined after it nor written ba
   gw.gateway.services.cache.l1!.clear();
   // The early request's statement runs for real and reads the old row; its answer is held
   // back until after the write, so its load is still in flight when the late request starts.
-  const db = gw.gateway.services.db as { query: (...args: unknown[]) => Promise<unknown> };
-  const query = db.query;
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let readOld = false;
-  db.query = async (...args: unknown[]) => {
-    const result = await query(...args);
-    if (!readOld && String(args[0]).includes('FROM candidates WHERE id = ANY')) {
-      readOld = true;
-      await gate;
-    }
-    return result;
-  };
+  const held = holdFirstAnswer(gw.gateway.services.db, 'FROM candidates WHERE id = ANY');
   try {
     const early = gw.post('{ candidate(id: "31") { title } }');
-    while (!readOld) await new Promise((r) => setTimeout(r, 5));
+    await held.read;
     dataOf(await gw.post('mutation { updateCandidate(id: "31", input: { title: "After the write" }) { id } }'));
     const late = await gw.post('{ candidate(id: "31") { title } }');
     assert.equal(dataOf(late).candidate.title, 'After the write');
-    release();
+    held.release();
     assert.notEqual(dataOf(await early).candidate.title, 'After the write', 'the early request read the old row');
     // …and must not have written that old row back into the cache after the write.
     await new Promise((r) => setTimeout(r, 20));
     const afterwards = await gw.post('{ candidate(id: "31") { title } }');
     assert.equal(dataOf(afterwards).candidate.title, 'After the write', 'a stale write-back was left behind');
   } finally {
-    release();
-    db.query = query;
+    held.remove();
   }
 });
 
