@@ -25,7 +25,7 @@ import { each, engineRequests, load, percentile, standardMix, startServer, type 
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const SCALE = values.quick ? 0.1 : 0.5;
-const WRITES = values.quick ? 60 : 300;
+const WRITES = values.quick ? 60 : 500;
 /** Connections of background load, split over both instances. */
 const LOAD_CONNECTIONS = 16;
 

@@ -30,6 +30,8 @@ export function zipfSampler(n: number): () => number {
 
 const CARD = 'id title year genres avgRating ratingCount';
 export const RECOMMENDATIONS = `query Recommendations($userId: ID!) { recommendations(userId: $userId, n: 10) { score reason movie { ${CARD} } } }`;
+const MOVIES = `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`;
+const CANDIDATE = 'query Candidate($id: ID!) { candidate(id: $id) { id name title skills location { city } } }';
 export const TOP_MATCHES = 'query TopMatches($candidateId: ID!) { topMatches(candidateId: $candidateId, limit: 10) { score travelMinutes job { id title } } }';
 
 /**
@@ -42,7 +44,7 @@ export function standardMix(scale: number): () => Request {
   const userId = zipfSampler(Math.round(5000 * scale));
   const mix: Array<[number, () => Request]> = [
     [50, () => ({ query: `query Movie($id: ID!) { movie(id: $id) { ${CARD} } }`, variables: { id: String(movieId()) } })],
-    [10, () => ({ query: `query Movies($ids: [ID!]!) { movies(ids: $ids) { ${CARD} } }`, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
+    [10, () => ({ query: MOVIES, variables: { ids: Array.from({ length: 20 }, () => String(movieId())) } })],
     [15, () => ({ query: RECOMMENDATIONS, variables: { userId: String(userId()) } })],
     [5, () => ({ query: `query PopularMovies { popularMovies(limit: 20) { ${CARD} } }` })],
     [8, () => ({ query: TOP_MATCHES, variables: { candidateId: String(candidateId()) } })],
@@ -68,6 +70,42 @@ export function engineRequests(from: number, to: number): Request[] {
     [requests[i], requests[j]] = [requests[j], requests[i]];
   }
   return requests;
+}
+
+/**
+ * Every movie (in lists of 100) and every candidate of a database seeded at `scale`, once
+ * each: with `engineRequests` over every id, what a warm-up must ask for so that the mix then
+ * meets no key it has not seen (its Zipf tail otherwise keeps finding cold ones).
+ */
+export function entityRequests(scale: number): Request[] {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
+  const requests: Request[] = [];
+  const movieIds = ids(Math.round(10000 * scale));
+  for (let i = 0; i < movieIds.length; i += 100) {
+    requests.push({ query: MOVIES, variables: { ids: movieIds.slice(i, i + 100) } });
+  }
+  for (const id of ids(Math.round(5000 * scale))) {
+    requests.push({ query: CANDIDATE, variables: { id } });
+  }
+  return requests;
+}
+
+/** The server's cache lookups by level and outcome, summed over types, from its /metrics. */
+export async function cacheLookups(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  const totals: Record<string, number> = {};
+  for (const match of text.matchAll(/^cache_(hits|misses)_total\{level="(\w+)"[^}]*\} (\d+)/gm)) {
+    const key = `${match[2]} ${match[1]}`;
+    totals[key] = (totals[key] ?? 0) + Number(match[3]);
+  }
+  return totals;
+}
+
+/** The L1 hit rate between two `cacheLookups` readings, undefined when nothing was looked up. */
+export function l1HitRate(before: Record<string, number>, after: Record<string, number>): number | undefined {
+  const delta = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+  const lookups = delta('l1 hits') + delta('l1 misses');
+  return lookups === 0 ? undefined : delta('l1 hits') / lookups;
 }
 
 export interface BenchServer {

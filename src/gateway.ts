@@ -52,10 +52,15 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   let invalidator: Invalidator | undefined;
   const bus =
     cache.l2 &&
-    new InvalidationBus(config.redis.url!, {
-      remote: (tags, entities, startedAt) => invalidator!.remote(tags, entities, startedAt),
-      resubscribed: () => invalidator!.resubscribed(),
-    });
+    new InvalidationBus(
+      config.redis.url!,
+      {
+        remote: (tags, entities) => invalidator!.remote(tags, entities),
+        resubscribed: () => invalidator!.resubscribed(),
+        distrusted: (lagMs) => metrics.busLagObserver(lagMs / 1000),
+      },
+      cache.marks,
+    );
   const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), config.invalidation.viewRefreshMinIntervalMs);
   const metrics = createMetrics(db, cache, { bus, feed });
   invalidator = new Invalidator({
@@ -64,7 +69,6 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
     bus,
     refreshView: (view) => views.request(view),
     observe: metrics.invalidationObserver,
-    observeRemote: metrics.busLagObserver,
   });
   if (bus && !(await bus.subscribed(REDIS_START_WAIT_MS))) {
     log.warn('the invalidation bus is not subscribed yet; L1 is cleared when it is', { waitedMs: REDIS_START_WAIT_MS });

@@ -11,6 +11,7 @@ import { L2, L2Batcher } from './l2.js';
 import { SchemaCachePolicy } from './policy.js';
 import { SingleFlight } from './singleFlight.js';
 import { TagVersions } from './versions.js';
+import { TagMarks } from './tagMarks.js';
 import { AdaptiveTtl } from './adaptiveTtl.js';
 import type { Level, TierSet } from './tieredLoader.js';
 import { logger } from '../log.js';
@@ -40,6 +41,8 @@ export interface Cache {
   l2: L2 | undefined;
   /** Undefined with CACHE=off. */
   versions: TagVersions | undefined;
+  /** With Redis: where the bus watcher marks tags other instances changed (tagMarks.ts). */
+  marks: TagMarks | undefined;
   /** Waits (boundedly) for Redis at start, so the first requests do not find L2 still connecting. */
   ready(): Promise<void>;
   /** The tiers for one request, reporting to `observer`. */
@@ -54,13 +57,15 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
   const on = mode !== 'off';
   const keys = createKeys(schemaVersion(typeDefs));
   const singleFlight = on ? new SingleFlight() : undefined;
-  const versions = on ? new TagVersions() : undefined;
+  const redisUrl = mode === 'l1+l2' ? config.redis.url : undefined;
+  const marks = redisUrl ? new TagMarks() : undefined;
+  const versions = on ? new TagVersions(marks) : undefined;
   const adaptiveTtl = on ? new AdaptiveTtl() : undefined;
   const l1 = on ? new L1(config.cache.l1MaxBytes) : undefined;
   const l2 =
-    mode === 'l1+l2' && config.redis.url
+    redisUrl
       ? new L2({
-          url: config.redis.url,
+          url: redisUrl,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           breakerThreshold: config.cache.breakerThreshold,
           breakerOpenMs: config.cache.breakerOpenMs,
@@ -75,6 +80,7 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
     l1,
     l2,
     versions,
+    marks,
     tiersFor: (observer) => ({
       l1,
       l2: l2 && new L2Batcher(l2, keys.tagVersion, (seconds) => observer.duration('l2', seconds)),

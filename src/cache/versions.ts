@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { TagMarks } from './tagMarks.js';
 
 /** Tags remembered per instance; one forgotten makes its entries miss (and reload), never serve stale. */
 const MIRROR_LIMIT = 500_000;
@@ -27,8 +28,16 @@ export class TagVersions {
   private clock = 0;
   private clearedAt = 0;
 
-  /** The version this instance knows for `tag`, if any. (A read on every L1 hit: it leaves recency alone.) */
+  /** `marks`: tags another instance changed, marked by the bus watcher before this thread hears of it. */
+  constructor(private readonly marks?: TagMarks) {}
+
+  /**
+   * The version this instance knows for `tag`, if any; none while the bus watcher has marked
+   * it changed and this thread has not handled the message yet. (A read on every L1 hit: it
+   * leaves recency alone.)
+   */
   get(tag: string): string | undefined {
+    if (this.marks?.pending(tag)) return undefined;
     return this.known.peek(tag);
   }
 

@@ -10,52 +10,46 @@
  * clears its L1 and its version mirror before trusting them again.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
+import type { TagMarks } from '../cache/tagMarks.js';
 import type { InvalidatedEntity } from './events.js';
+import { BUS_CHANNEL, parseBusMessage, preciseNow, type BusMessage } from './busMessage.js';
+import { BusWatcher, type WatcherNotice } from './busWatcher.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation.bus');
 
-/**
- * One channel for every deploy: tag versions live outside the schema-versioned key prefix,
- * and instances of two deploys (a rolling update) must hear each other's writes.
- */
-export const BUS_CHANNEL = 'strata:invalidations';
-
-/** What travels on the channel. */
-interface BusMessage {
-  /** The instance that wrote: it ignores its own messages. */
-  from: string;
-  /** When the writer began invalidating (right after its commit), in epoch ms with a fraction. */
-  startedAt: number;
-  tags: string[];
-  entities: Array<Omit<InvalidatedEntity, 'at'> & { at: string }>;
-}
+/** Messages whose second copy (subscription or watcher) is still to come, at most. */
+const AWAITED_COPIES = 10_000;
 
 export interface BusHandlers {
-  /** Another instance changed what `tags` name, and these entities, beginning at `startedAt` (epoch ms). */
-  remote(tags: string[], entities: InvalidatedEntity[], startedAt: number): void;
+  /** Another instance changed what `tags` name, and these entities. */
+  remote(tags: string[], entities: InvalidatedEntity[]): void;
+  /** How long after the start of another instance's invalidation this instance's L1 stopped trusting what it changed. */
+  distrusted?(lagMs: number): void;
   /** The subscription is (re)established: messages may have been missed while it was not. */
   resubscribed(): void;
-}
-
-/** The time now in epoch ms with a fraction: comparable between processes of one machine. */
-export function preciseNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export class InvalidationBus {
   readonly instanceId = randomUUID();
   private readonly subscriber: Redis;
+  private readonly watcher: BusWatcher | undefined;
   /** Times the subscription was established: 1 after start, more after reconnects. */
   subscriptions = 0;
   private closing = false;
+  private sent = 0;
+  /** With the watcher: messages handled once, by id, with when L1 stopped trusting their tags. */
+  private readonly firstCopies = new Map<string, number>();
 
-  /** The bus subscribes on a connection of its own; messages go out through L2's (L2.setVersions). */
+  /**
+   * The bus subscribes on a connection of its own; messages go out through L2's
+   * (L2.setVersions). With `marks`, a watcher thread marks what messages change as they arrive.
+   */
   constructor(
     url: string,
     private readonly handlers: BusHandlers,
+    private readonly marks?: TagMarks,
   ) {
     this.subscriber = new Redis(url, {
       // Named so an operator (or a test) can tell it apart in CLIENT LIST.
@@ -82,13 +76,17 @@ export class InvalidationBus {
     this.subscriber.on('message', (channel, text) => {
       if (channel === BUS_CHANNEL) this.receive(text);
     });
+    this.watcher = marks && new BusWatcher(url, this.instanceId, marks, (notice) => this.noticed(notice));
   }
 
-  /** Resolves once subscribed, or after `timeoutMs` either way (the gateway serves meanwhile). */
+  /**
+   * Resolves once subscribed (the watcher thread too), or after `timeoutMs` either way (the
+   * gateway serves meanwhile): true when this thread's subscription is up.
+   */
   async subscribed(timeoutMs: number): Promise<boolean> {
-    if (this.subscriptions > 0) return true;
+    const up = () => this.subscriptions > 0 && (this.watcher?.subscribed ?? true);
     const deadline = Date.now() + timeoutMs;
-    while (this.subscriptions === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!up() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     return this.subscriptions > 0;
   }
 
@@ -100,6 +98,7 @@ export class InvalidationBus {
    */
   message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): { channel: string; message: string } {
     const message: BusMessage = {
+      id: `${this.instanceId}:${++this.sent}`,
       from: this.instanceId,
       startedAt,
       tags: [...tags],
@@ -123,20 +122,41 @@ export class InvalidationBus {
   async close(): Promise<void> {
     this.closing = true;
     this.subscriber.disconnect();
+    await this.watcher?.close();
   }
 
+  /** A message on this thread's own subscription. */
   private receive(text: string): void {
-    let message: BusMessage;
-    try {
-      message = JSON.parse(text) as BusMessage;
-    } catch (err) {
-      return void log.warn('ignored a bus message that is not JSON', { err });
+    const message = parseBusMessage(text);
+    if (!message) return void log.warn('ignored a bus message that is not one', { text: text.slice(0, 200) });
+    if (message.from !== this.instanceId) this.handle(message, preciseNow());
+  }
+
+  /** A message the watcher marked (in the order it marked them): the mark is now handled here. */
+  private noticed({ text, markedAt }: WatcherNotice): void {
+    const message = parseBusMessage(text)!;
+    this.marks!.handle(message.tags);
+    this.handle(message, markedAt);
+  }
+
+  /**
+   * A copy of a message, whose tags L1 stopped trusting at `distrustedAt` (epoch ms): the first
+   * is handled; with the watcher, the second only tells which of the two was earlier.
+   */
+  private handle(message: BusMessage, distrustedAt: number): void {
+    const startedAt = Number(message.startedAt);
+    if (this.watcher && message.id !== undefined) {
+      const first = this.firstCopies.get(message.id);
+      if (first !== undefined) {
+        this.firstCopies.delete(message.id);
+        return void this.handlers.distrusted?.(Math.min(first, distrustedAt) - startedAt);
+      }
+      this.firstCopies.set(message.id, distrustedAt);
+      // A Map iterates in insertion order: the oldest goes (its second copy was lost).
+      if (this.firstCopies.size > AWAITED_COPIES) this.firstCopies.delete(this.firstCopies.keys().next().value!);
+    } else {
+      this.handlers.distrusted?.(distrustedAt - startedAt);
     }
-    if (message.from === this.instanceId || !Array.isArray(message.tags)) return;
-    this.handlers.remote(
-      message.tags,
-      (message.entities ?? []).map((e) => ({ ...e, at: new Date(e.at) })),
-      Number(message.startedAt),
-    );
+    this.handlers.remote(message.tags, (message.entities ?? []).map((e) => ({ ...e, at: new Date(e.at) })));
   }
 }

@@ -19,7 +19,8 @@
  */
 import type { Cache } from '../cache/index.js';
 import type { Loaders } from '../loaders/index.js';
-import { preciseNow, type InvalidationBus } from './bus.js';
+import type { InvalidationBus } from './bus.js';
+import { preciseNow } from './busMessage.js';
 import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
 import type { InvalidationFeed } from './feed.js';
 import { tagsOf, viewsToRefresh } from './rules.js';
@@ -36,8 +37,6 @@ export interface InvalidatorParts {
   refreshView(view: ViewName): void;
   /** Hears every invalidation (metrics): the events and how long it took, in seconds. */
   observe?(events: readonly DomainEvent[], seconds: number): void;
-  /** Hears each message from another instance: seconds from its invalidation's start to this instance applying it. */
-  observeRemote?(lagSeconds: number): void;
 }
 
 export class Invalidator {
@@ -77,9 +76,8 @@ export class Invalidator {
   }
 
   /** Another instance invalidated `tags` (the bus): forget their versions, announce the entities here. */
-  remote(tags: string[], entities: Parameters<InvalidationFeed['announce']>[0], startedAt: number): void {
+  remote(tags: string[], entities: Parameters<InvalidationFeed['announce']>[0]): void {
     this.parts.cache.versions?.forget(tags);
-    this.parts.observeRemote?.((preciseNow() - startedAt) / 1000);
     this.parts.feed.announce(entities);
   }
 

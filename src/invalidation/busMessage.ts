@@ -1,0 +1,41 @@
+/**
+ * What travels on the bus, read by the main thread (bus.ts) and by the bus watcher thread
+ * (busWatcher.thread.ts) alike.
+ */
+import { performance } from 'node:perf_hooks';
+import type { InvalidatedEntity } from './events.js';
+
+/**
+ * One channel for every deploy: tag versions live outside the schema-versioned key prefix,
+ * and instances of two deploys (a rolling update) must hear each other's writes.
+ */
+export const BUS_CHANNEL = 'strata:invalidations';
+
+export interface BusMessage {
+  /**
+   * Unique per message: an instance hears each one twice (its own subscription, the
+   * watcher's) and handles it once. Absent from an older deploy's messages, handled twice.
+   */
+  id?: string;
+  /** The instance that wrote: it ignores its own messages. */
+  from: string;
+  /** When the writer began invalidating (right after its commit), in epoch ms with a fraction. */
+  startedAt: number;
+  tags: string[];
+  entities: Array<Omit<InvalidatedEntity, 'at'> & { at: string }>;
+}
+
+/** The message in `text`; undefined when it is not one. */
+export function parseBusMessage(text: string): BusMessage | undefined {
+  try {
+    const message = JSON.parse(text) as BusMessage;
+    return Array.isArray(message?.tags) ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The time now in epoch ms with a fraction: comparable between processes (and threads) of one machine. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}

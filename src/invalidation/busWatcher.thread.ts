@@ -1,0 +1,36 @@
+/**
+ * The bus watcher's thread (busWatcher.ts): subscribes to the bus on a Redis connection of its
+ * own and, for each message from another instance, marks its tags in the shared TagMarks at
+ * once, then passes the message to the main thread with the time it was marked.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+import { TagMarks } from '../cache/tagMarks.js';
+import { BUS_CHANNEL, parseBusMessage, preciseNow } from './busMessage.js';
+import type { WatcherData, WatcherReport } from './busWatcher.js';
+
+const { url, self, marks: buffer } = workerData as WatcherData;
+const marks = new TagMarks(buffer);
+const subscriber = new Redis(url, {
+  connectionName: `strata-bus-watcher-${process.pid}`,
+  maxRetriesPerRequest: null,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+});
+// Connection errors are the main thread's to report (its own subscription meets the same).
+subscriber.on('error', () => undefined);
+subscriber.on('ready', () => {
+  subscriber.subscribe(BUS_CHANNEL).then(
+    () => parentPort!.postMessage('subscribed' satisfies WatcherReport),
+    () => undefined, // retried on reconnect
+  );
+});
+subscriber.on('message', (channel, text) => {
+  if (channel !== BUS_CHANNEL) return;
+  const message = parseBusMessage(text);
+  if (!message || message.from === self) return;
+  marks.mark(message.tags);
+  parentPort!.postMessage({ text, markedAt: preciseNow() } satisfies WatcherReport);
+});
+parentPort!.on('message', (command) => {
+  if (command === 'close') subscriber.disconnect();
+});
