@@ -34,6 +34,8 @@ export interface CacheKeys {
   topMatches(candidateId: number, limit: number, algorithm: string): string;
   topCandidates(jobId: number, limit: number, algorithm: string): string;
   algorithmWeights(algorithm: string): string;
+  /** The one road model (geo data) travel times are computed with. */
+  roadModel(): string;
 }
 
 /** The first 12 hex digits of the SDL's sha256. */
@@ -63,6 +65,7 @@ export function createKeys(version: string): CacheKeys {
     topMatches: (candidateId, limit, algorithm) => `${prefix}matches:top:candidate:${candidateId}:limit:${limit}:algorithm:${algorithm}`,
     topCandidates: (jobId, limit, algorithm) => `${prefix}matches:top:job:${jobId}:limit:${limit}:algorithm:${algorithm}`,
     algorithmWeights: (algorithm) => `${prefix}algorithm:weights:${algorithm}`,
+    roadModel: () => `${prefix}geo:roads`,
   };
 }
 

@@ -6,6 +6,8 @@
 export const tags = {
   entity: (typename: string, id: number | string): string => `${typename}:${id}`,
   everyOf: (typename: string): string => `${typename}:*`,
+  /** Geo data (the road model): every travel time, and every match score, is built from it. */
+  geo: 'Geo:*',
   /** A materialized view: its entries change when it is refreshed. */
   view: (name: string): string => `View:${name}`,
 };

@@ -3,7 +3,7 @@
  * overlap, experience fit, location (travel time; remote jobs score full) and salary fit —
  * combined with an algorithm's weights.
  */
-import { haversineKm, travelMinutesForKm, type GeoPoint } from './geo.js';
+import { haversineKm, STANDARD_ROADS, travelMinutesForKm, type GeoPoint, type RoadModel } from './geo.js';
 
 export type MatchAlgorithm = 'WEIGHTED' | 'SKILLS_ONLY' | 'GEO_FIRST';
 
@@ -86,12 +86,12 @@ export function combine(breakdown: MatchBreakdown, weights: MatchWeights): numbe
   return Math.min(1, Math.max(0, score));
 }
 
-/** Scores one candidate for one job. */
-export function scoreMatch(candidate: CandidateProfile, job: JobProfile, weights: MatchWeights): MatchScore {
+/** Scores one candidate for one job, their travel time under `roads`. */
+export function scoreMatch(candidate: CandidateProfile, job: JobProfile, weights: MatchWeights, roads: RoadModel = STANDARD_ROADS): MatchScore {
   const required = new Set(job.requiredSkills);
   let shared = 0;
   for (const skill of new Set(candidate.skills)) if (required.has(skill)) shared++;
-  const travelMinutes = roundTo(travelMinutesForKm(haversineKm(candidate, job)), 1);
+  const travelMinutes = roundTo(travelMinutesForKm(haversineKm(candidate, job), roads), 1);
   const breakdown: MatchBreakdown = {
     skills: skillsFit(required.size, shared),
     experience: experienceFit(candidate.yearsExperience, job.minYearsExperience),

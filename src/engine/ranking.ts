@@ -3,7 +3,7 @@
  * held in typed arrays: skills as bitsets, coordinates and numbers as flat arrays. No
  * allocation per pair, no query per pair; scores equal `scoreMatch`'s for the same pair.
  */
-import { haversineKm, travelMinutesForKm } from './geo.js';
+import { haversineKm, STANDARD_ROADS, travelMinutesForKm, type RoadModel } from './geo.js';
 import {
   combine,
   experienceFit,
@@ -131,15 +131,15 @@ export class MatchingIndex {
     this.candidates.setSkills(slot, uniqueBits(candidate.skills, (s) => this.vocabulary.bitOf(s)));
   }
 
-  /** The `limit` best jobs for `candidate`, best first (ties: lower id first). */
-  topJobsFor(candidate: CandidateProfile, weights: MatchWeights, limit: number): RankedMatch[] {
+  /** The `limit` best jobs for `candidate`, best first (ties: lower id first); travel times under `roads`. */
+  topJobsFor(candidate: CandidateProfile, weights: MatchWeights, limit: number, roads: RoadModel = STANDARD_ROADS): RankedMatch[] {
     const t = this.jobs;
     const mine = this.bitsetOf(candidate.skills, t.words);
     const top = new TopK(limit);
     for (let slot = 0; slot < t.length; slot++) {
       const shared = sharedBits(mine, t.skillBits, slot * t.words, t.words);
       const km = haversineKm(candidate, { lat: t.lat[slot], lng: t.lng[slot] });
-      const travelMinutes = Math.round(travelMinutesForKm(km) * 10) / 10;
+      const travelMinutes = Math.round(travelMinutesForKm(km, roads) * 10) / 10;
       const breakdown = {
         skills: skillsFit(t.skillCount[slot], shared),
         experience: experienceFit(candidate.yearsExperience, t.years[slot]),
@@ -151,8 +151,8 @@ export class MatchingIndex {
     return top.sorted();
   }
 
-  /** The `limit` best candidates for `job`, best first (ties: lower id first). */
-  topCandidatesFor(job: JobProfile, weights: MatchWeights, limit: number): RankedMatch[] {
+  /** The `limit` best candidates for `job`, best first (ties: lower id first); travel times under `roads`. */
+  topCandidatesFor(job: JobProfile, weights: MatchWeights, limit: number, roads: RoadModel = STANDARD_ROADS): RankedMatch[] {
     const t = this.candidates;
     const required = this.bitsetOf(job.requiredSkills, t.words);
     const requiredCount = new Set(job.requiredSkills).size;
@@ -160,7 +160,7 @@ export class MatchingIndex {
     for (let slot = 0; slot < t.length; slot++) {
       const shared = sharedBits(required, t.skillBits, slot * t.words, t.words);
       const km = haversineKm(job, { lat: t.lat[slot], lng: t.lng[slot] });
-      const travelMinutes = Math.round(travelMinutesForKm(km) * 10) / 10;
+      const travelMinutes = Math.round(travelMinutesForKm(km, roads) * 10) / 10;
       const breakdown = {
         skills: skillsFit(requiredCount, shared),
         experience: experienceFit(t.years[slot], job.minYearsExperience),

@@ -19,6 +19,8 @@ export type DomainEvent =
   | { type: 'MovieUpdated'; movieId: number }
   | { type: 'UserUpdated'; userId: number }
   | { type: 'AlgorithmUpdated'; algorithm: MatchAlgorithm }
+  /** The road model (geo data) changed: every travel time, and so every match score. */
+  | { type: 'GeoDataUpdated' }
   | { type: 'ViewRefreshed'; view: ViewName };
 
 /** An entity a change made out of date, as the subscription announces it. */
@@ -29,7 +31,7 @@ export interface InvalidatedEntity {
   at: Date;
 }
 
-/** The entities `event` changed (a refreshed view is announced as `MaterializedView`). */
+/** The entities `event` changed (a refreshed view is announced as `MaterializedView`, new geo data as every `TravelTime`, id `*`). */
 export function entitiesOf(event: DomainEvent, at: Date = new Date()): InvalidatedEntity[] {
   const entity = (typename: string, id: string | number): InvalidatedEntity => ({ typename, id: String(id), reason: event.type, at });
   switch (event.type) {
@@ -49,6 +51,8 @@ export function entitiesOf(event: DomainEvent, at: Date = new Date()): Invalidat
       return [entity('User', event.userId)];
     case 'AlgorithmUpdated':
       return [entity('AlgorithmWeights', event.algorithm)];
+    case 'GeoDataUpdated':
+      return [entity('TravelTime', '*')];
     case 'ViewRefreshed':
       return [entity('MaterializedView', event.view)];
   }

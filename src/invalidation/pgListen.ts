@@ -187,6 +187,8 @@ function eventOf({ table_name: table, op, row_key: key }: OutboxRow): DomainEven
       return { type: 'UserUpdated', userId: id };
     case 'algorithm_weights':
       return { type: 'AlgorithmUpdated', algorithm: String(key.algorithm) as MatchAlgorithm };
+    case 'road_model':
+      return { type: 'GeoDataUpdated' };
     case 'ratings': {
       const userId = Number(key.user_id);
       const movieId = Number(key.movie_id);

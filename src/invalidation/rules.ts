@@ -33,6 +33,8 @@ const rules: Rules = {
   MovieUpdated: (e) => [tags.entity('Movie', e.movieId)],
   UserUpdated: (e) => [tags.entity('User', e.userId)],
   AlgorithmUpdated: (e) => [tags.entity('AlgorithmWeights', e.algorithm)],
+  // Seed 000's `geo:*`: travel times, and the matches that score them.
+  GeoDataUpdated: () => [tags.geo],
   ViewRefreshed: (e) => [tags.view(e.view)],
 };
 

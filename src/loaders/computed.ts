@@ -64,14 +64,17 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
     return matches;
   };
   return {
-    // A pure function of its arguments: nothing to tag.
-    travelTime: loaderSpec(
+    // A function of its arguments and the road model.
+    travelTime: loaderSpec<{ from: GeoPoint; to: GeoPoint }, ReturnType<typeof travelTime>, EntityLoaders>(
       {
         type: 'Query.travelTime',
-        key: ({ from, to }: { from: GeoPoint; to: GeoPoint }) => keys.geoDistance(from, to),
-        tags: () => [],
+        key: ({ from, to }) => keys.geoDistance(from, to),
+        tags: () => [tags.geo],
         ttlMs: policy.forField('Query.travelTime').ttlMs,
-        load: async (pairs) => pairs.map(({ from, to }) => travelTime(from, to)),
+        load: async (pairs, entities) => {
+          const roads = (await entities.roadModel.load('current'))!;
+          return pairs.map(({ from, to }) => travelTime(from, to, roads));
+        },
       }
     ),
     popularMovieIds: loaderSpec(
@@ -125,16 +128,17 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.match',
         key: ({ candidateId, jobId, algorithm }: PairAsk) => keys.match(candidateId, jobId, algorithm),
-        tags: ({ candidateId, jobId, algorithm }) => [tags.entity('Candidate', candidateId), tags.entity('Job', jobId), tags.entity('AlgorithmWeights', algorithm)],
+        tags: ({ candidateId, jobId, algorithm }) => [tags.entity('Candidate', candidateId), tags.entity('Job', jobId), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.match').ttlMs,
         load: each(async ({ candidateId, jobId, algorithm }: PairAsk, entities): Promise<MatchResult | undefined> => {
-          const [candidate, job, weights] = await Promise.all([
+          const [candidate, job, weights, roads] = await Promise.all([
             entities.candidate.load(candidateId),
             entities.job.load(jobId),
             entities.algorithmWeights.load(algorithm),
+            entities.roadModel.load('current'),
           ]);
           if (!candidate || !job || !weights) return undefined;
-          return computed({ candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights) });
+          return computed({ candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights, roads) });
         }),
       }
     ),
@@ -142,12 +146,12 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.topMatches',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topMatches(id, limit, algorithm),
-        tags: ({ id, algorithm }) => [tags.entity('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm)],
+        tags: ({ id, algorithm }) => [tags.entity('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.topMatches').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
-          const weights = await entities.algorithmWeights.load(algorithm);
-          const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit));
+          const [weights, roads] = await Promise.all([entities.algorithmWeights.load(algorithm), entities.roadModel.load('current')]);
+          const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit, roads!));
           return ranked && computed(ranked.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score })));
         }),
       }
@@ -156,12 +160,12 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.topCandidates',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topCandidates(id, limit, algorithm),
-        tags: ({ id, algorithm }) => [tags.entity('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm)],
+        tags: ({ id, algorithm }) => [tags.entity('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.topCandidates').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
-          const weights = await entities.algorithmWeights.load(algorithm);
-          const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit));
+          const [weights, roads] = await Promise.all([entities.algorithmWeights.load(algorithm), entities.roadModel.load('current')]);
+          const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit, roads!));
           return ranked && computed(ranked.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score })));
         }),
       }

@@ -7,6 +7,7 @@ import type { Db } from '../db/pool.js';
 import { moviesByIds } from '../db/sources/movies.js';
 import { userProfilesByIds, usersByIds } from '../db/sources/users.js';
 import { algorithmWeights, candidatesByIds, companiesByIds, jobsByIds } from '../db/sources/jobs.js';
+import { roadModel } from '../db/sources/geo.js';
 import type { MatchAlgorithm } from '../engine/matching.js';
 import type { Cache } from '../cache/index.js';
 import { tags } from '../cache/tags.js';
@@ -66,6 +67,20 @@ export function entitySpecs(db: Db, { keys, policy }: Cache) {
         load: async (algorithms: readonly MatchAlgorithm[]) => {
           const rows = await algorithmWeights(db);
           return algorithms.map((a) => rows.find((row) => row.algorithm === a));
+        },
+      }
+    ),
+    // One row, under one key: what every travel time and match is computed with. It lives as
+    // long as the travel times built from it; a change to it (GeoDataUpdated) invalidates both.
+    roadModel: loaderSpec(
+      {
+        type: 'RoadModel',
+        key: (_: 'current') => keys.roadModel(),
+        tags: () => [tags.geo],
+        ttlMs: policy.forField('Query.travelTime').ttlMs,
+        load: async (ks: readonly 'current'[]) => {
+          const model = await roadModel(db);
+          return ks.map(() => model);
         },
       }
     ),

@@ -6,6 +6,7 @@
  */
 import { MatchingIndex, type RankedMatch } from '../engine/ranking.js';
 import type { CandidateProfile, JobProfile, MatchWeights } from '../engine/matching.js';
+import type { RoadModel } from '../engine/geo.js';
 import { profilesChangedSince } from '../db/sources/jobs.js';
 import type { Db } from '../db/pool.js';
 import type { CandidateRow, JobRow } from '../db/rows.js';
@@ -31,17 +32,17 @@ export class Matcher {
   constructor(private readonly db: Db) {}
 
   /** The `limit` jobs that fit candidate `candidateId` best, best first; undefined when there is no such candidate. */
-  async topJobsFor(candidateId: number, weights: MatchWeights, limit: number): Promise<RankedMatch[] | undefined> {
+  async topJobsFor(candidateId: number, weights: MatchWeights, limit: number, roads: RoadModel): Promise<RankedMatch[] | undefined> {
     await this.sync();
     const candidate = this.candidates.get(candidateId);
-    return candidate && this.index.topJobsFor(candidateProfile(candidate), weights, limit);
+    return candidate && this.index.topJobsFor(candidateProfile(candidate), weights, limit, roads);
   }
 
   /** The `limit` candidates that fit job `jobId` best, best first; undefined when there is no such job. */
-  async topCandidatesFor(jobId: number, weights: MatchWeights, limit: number): Promise<RankedMatch[] | undefined> {
+  async topCandidatesFor(jobId: number, weights: MatchWeights, limit: number, roads: RoadModel): Promise<RankedMatch[] | undefined> {
     await this.sync();
     const job = this.jobs.get(jobId);
-    return job && this.index.topCandidatesFor(jobProfile(job), weights, limit);
+    return job && this.index.topCandidatesFor(jobProfile(job), weights, limit, roads);
   }
 
   /** Brings the index up to date; concurrent callers share one read. */

@@ -147,6 +147,37 @@ test(`a row changed straight in Postgres is fresh on every instance within OUTBO
   }
 });
 
+test('new geo data (the road model, changed in Postgres): travel times and match scores are recomputed on every instance, and listeners hear GeoDataUpdated', async () => {
+  const query = `{
+    travelTime(from: {lat: 48.8566, lng: 2.3522}, to: {lat: 45.764, lng: 4.8357}) { minutes distanceKm }
+    topMatches(candidateId: "5", limit: 3) { travelMinutes job { id } }
+    match(candidateId: "5", jobId: "2") { travelMinutes score }
+  }`;
+  const [before] = await Promise.all([warm(a, query), warm(b, query)]);
+  const heard = listen(b, { typenames: ['TravelTime'] });
+  try {
+    await until(async () => (await b.metric('strata_invalidation_subscribers')) >= 1, 'the subscription is open');
+    // Roads twice as slow everywhere: every trip that goes anywhere takes longer.
+    await database.db.query('UPDATE road_model SET city_kmh = city_kmh / 2, regional_kmh = regional_kmh / 2, motorway_kmh = motorway_kmh / 2');
+    for (const gw of [a, b]) {
+      await until(async () => dataOf(await gw.post(query)).travelTime.minutes > before.travelTime.minutes, 'the new travel time is served', OUTBOX_POLL_MS + 1000);
+      const after = dataOf(await gw.post(query));
+      assert.equal(after.travelTime.distanceKm, before.travelTime.distanceKm, 'the distance is the same');
+      assert.ok(after.match.travelMinutes > before.match.travelMinutes || before.match.travelMinutes === 0, 'the match is scored with the new travel time');
+      const minutesOf = (data: any) => new Map<string, number>(data.topMatches.map((m: any) => [m.job.id, m.travelMinutes]));
+      for (const [job, minutes] of minutesOf(after)) {
+        const old = minutesOf(before).get(job);
+        if (old !== undefined && old > 0) assert.ok(minutes > old, `top match ${job} has the new travel time`);
+      }
+    }
+    await until(() => heard.events.length > 0, 'the listener hears it', OUTBOX_POLL_MS + 1000);
+    assert.deepEqual([heard.events[0].typename, heard.events[0].id, heard.events[0].reason], ['TravelTime', '*', 'GeoDataUpdated']);
+  } finally {
+    await database.db.query('UPDATE road_model SET city_kmh = city_kmh * 2, regional_kmh = regional_kmh * 2, motorway_kmh = motorway_kmh * 2');
+    await heard.close();
+  }
+});
+
 test('the bus connection of one instance killed while a mutation is published elsewhere: after it reconnects, it never serves the old value', async () => {
   const query = '{ job(id: "9") { title } }';
   await warm(b, query);

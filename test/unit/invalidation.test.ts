@@ -16,6 +16,8 @@ test('each event invalidates what the seeds say, by tag', () => {
   assert.deepEqual(tagsOf({ type: 'AlgorithmUpdated', algorithm: 'WEIGHTED' }), ['AlgorithmWeights:WEIGHTED']);
   assert.deepEqual(tagsOf({ type: 'ViewRefreshed', view: 'movie_stats' }), ['View:movie_stats']);
   assert.deepEqual(tagsOf({ type: 'CompanyUpdated', companyId: 2 }), ['Company:2']);
+  // Seed 000's geo:*: every travel time, and every match (they score travel time).
+  assert.deepEqual(tagsOf({ type: 'GeoDataUpdated' }), ['Geo:*']);
 });
 
 test(`only the ${RATING_MILESTONE}th, ${2 * RATING_MILESTONE}th, … new rating of a movie asks for the movie views to be refreshed`, () => {
@@ -45,6 +47,7 @@ test('outbox rows become one event per changed entity', () => {
       row('ratings', 'DELETE', { user_id: 7, movie_id: 43 }),
       row('algorithm_weights', 'UPDATE', { algorithm: 'GEO_FIRST' }),
       row('movies', 'UPDATE', { id: 5 }),
+      row('road_model', 'UPDATE', { id: 1 }),
     ]),
     [
       { type: 'CandidateUpdated', candidateId: 3 },
@@ -52,6 +55,7 @@ test('outbox rows become one event per changed entity', () => {
       { type: 'RatingDeleted', userId: 7, movieId: 43 },
       { type: 'AlgorithmUpdated', algorithm: 'GEO_FIRST' },
       { type: 'MovieUpdated', movieId: 5 },
+      { type: 'GeoDataUpdated' },
     ],
   );
 });
