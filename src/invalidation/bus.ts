@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { TagMarks } from '../cache/tagMarks.js';
 import type { InvalidatedEntity } from './events.js';
-import { BUS_CHANNEL, parseBusMessage, preciseNow, type BusMessage } from './busMessage.js';
+import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions, type BusMessage } from './busMessage.js';
 import { BusWatcher, type WatcherNotice } from './busWatcher.js';
 import { logger } from '../log.js';
 
@@ -51,13 +51,7 @@ export class InvalidationBus {
     private readonly handlers: BusHandlers,
     private readonly marks?: TagMarks,
   ) {
-    this.subscriber = new Redis(url, {
-      // Named so an operator (or a test) can tell it apart in CLIENT LIST.
-      connectionName: `strata-bus-${process.pid}`,
-      // A subscriber sends nothing but SUBSCRIBE, which ioredis repeats on every reconnect.
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    });
+    this.subscriber = new Redis(url, subscriberOptions(`strata-bus-${process.pid}`));
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
       if (this.subscriptions > 0 && !this.closing) log.warn('invalidation bus disconnected; L1 will be cleared when it is back');

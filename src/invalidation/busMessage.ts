@@ -3,6 +3,7 @@
  * (busWatcher.thread.ts) alike.
  */
 import { performance } from 'node:perf_hooks';
+import type { RedisOptions } from 'ioredis';
 import type { InvalidatedEntity } from './events.js';
 
 /**
@@ -10,6 +11,16 @@ import type { InvalidatedEntity } from './events.js';
  * and instances of two deploys (a rolling update) must hear each other's writes.
  */
 export const BUS_CHANNEL = 'strata:invalidations';
+
+/** A subscriber connection to the bus (the main thread's, the watcher's), named for CLIENT LIST. */
+export function subscriberOptions(connectionName: string): RedisOptions {
+  return {
+    connectionName,
+    // A subscriber sends nothing but SUBSCRIBE, which ioredis repeats on every reconnect.
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  };
+}
 
 export interface BusMessage {
   /**

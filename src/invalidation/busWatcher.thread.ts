@@ -6,16 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import { TagMarks } from '../cache/tagMarks.js';
-import { BUS_CHANNEL, parseBusMessage, preciseNow } from './busMessage.js';
+import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions } from './busMessage.js';
 import type { WatcherData, WatcherReport } from './busWatcher.js';
 
 const { url, self, marks: buffer } = workerData as WatcherData;
 const marks = new TagMarks(buffer);
-const subscriber = new Redis(url, {
-  connectionName: `strata-bus-watcher-${process.pid}`,
-  maxRetriesPerRequest: null,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-});
+const subscriber = new Redis(url, subscriberOptions(`strata-bus-watcher-${process.pid}`));
 // Connection errors are the main thread's to report (its own subscription meets the same).
 subscriber.on('error', () => undefined);
 subscriber.on('ready', () => {
