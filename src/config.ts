@@ -2,6 +2,7 @@
  * The environment, read once into a typed Config. Nothing else reads process.env.
  * Every problem is listed together, so a bad deployment fails at start with one message.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +22,11 @@ export interface Config {
     connectTimeoutMs: number;
     queryTimeoutMs: number;
   };
-  redis: { url: string | undefined; clusterNodes: string | undefined; commandTimeoutMs: number };
+  /**
+   * `url` may carry an ACL user and password (`redis://user:password@host:6379`); `rediss://`
+   * speaks TLS, verified against the system's CAs or the PEM bundle `tlsCa`.
+   */
+  redis: { url: string | undefined; clusterNodes: string | undefined; commandTimeoutMs: number; tlsCa: string | undefined };
   /**
    * `mode`: which tiers serve cached fields — off, l1, or l1+l2 (default: l1+l2 when
    * REDIS_URL is set, l1 otherwise). The L2 breaker opens after `breakerThreshold`
@@ -45,6 +50,23 @@ export interface Config {
    */
   invalidation: { outboxPollMs: number; viewRefreshMinIntervalMs: number };
   auth: { jwtSecret: string };
+  /**
+   * Automatic persisted queries: registered texts live `ttlMs`, at most `maxEntries` of them
+   * (in Redis with L2, else in process). `only`: run nothing but the operations of the
+   * trusted-documents manifest and those already registered (PERSISTED_ONLY).
+   */
+  persisted: { only: boolean; ttlMs: number; maxEntries: number };
+  /** What one request may ask for, checked before validation and execution (server/queryLimits.ts). */
+  limits: {
+    depth: number;
+    aliases: number;
+    directives: number;
+    tokens: number;
+    cost: number;
+    bodyBytes: number;
+    variablesBytes: number;
+    introspection: boolean;
+  };
   seed: { scale: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }
@@ -92,6 +114,23 @@ export function loadConfig(env: Env = process.env): Config {
   const cacheMode = env.CACHE || (redisUrl ? 'l1+l2' : 'l1');
   if (!['off', 'l1', 'l1+l2'].includes(cacheMode)) problems.push(`CACHE must be off, l1 or l1+l2; got "${cacheMode}"`);
   if (cacheMode === 'l1+l2' && !redisUrl) problems.push('CACHE=l1+l2 needs REDIS_URL');
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false; got "${raw}"`);
+    return fallback;
+  };
+  let redisTlsCa: string | undefined;
+  if (env.REDIS_TLS_CA_FILE) {
+    try {
+      redisTlsCa = readFileSync(env.REDIS_TLS_CA_FILE, 'utf8');
+    } catch (err) {
+      problems.push(`REDIS_TLS_CA_FILE cannot be read: ${(err as Error).message}`);
+    }
+    if (redisUrl && !redisUrl.startsWith('rediss://')) problems.push('REDIS_TLS_CA_FILE is set, but REDIS_URL is not rediss:// (TLS)');
+  }
   const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info');
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn, error or silent; got "${logLevel}"`);
@@ -114,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       url: redisUrl,
       clusterNodes: env.REDIS_CLUSTER_NODES || undefined,
       commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
+      tlsCa: redisTlsCa,
     },
     cache: {
       mode: cacheMode as Config['cache']['mode'],
@@ -128,6 +168,21 @@ export function loadConfig(env: Env = process.env): Config {
       viewRefreshMinIntervalMs: int('VIEW_REFRESH_MIN_INTERVAL_S', 30, 0, 86_400) * 1000,
     },
     auth: { jwtSecret },
+    persisted: {
+      only: flag('PERSISTED_ONLY', false),
+      ttlMs: int('APQ_TTL_S', 86_400, 1, 365 * 86_400) * 1000,
+      maxEntries: int('APQ_MAX_ENTRIES', 10_000, 1, 10_000_000),
+    },
+    limits: {
+      depth: int('MAX_QUERY_DEPTH', 10, 1, 1000),
+      aliases: int('MAX_QUERY_ALIASES', 30, 0, 100_000),
+      directives: int('MAX_QUERY_DIRECTIVES', 20, 0, 100_000),
+      tokens: int('MAX_QUERY_TOKENS', 20_000, 10, 10_000_000),
+      cost: int('MAX_QUERY_COST', 5_000, 1, 1_000_000_000),
+      bodyBytes: int('MAX_BODY_KB', 1024, 1, 1024 * 1024) * 1024,
+      variablesBytes: int('MAX_VARIABLES_KB', 64, 1, 1024 * 1024) * 1024,
+      introspection: flag('INTROSPECTION', nodeEnv !== 'production'),
+    },
     seed: { scale: number('SEED_SCALE', 1, 0) },
     log: { level: logLevel as Config['log']['level'] },
   };

@@ -20,10 +20,13 @@ import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
 import { createMetrics } from './metrics.js';
 import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
-import { createCache, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
+import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
 import { countStatements, type RequestScope } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
 import { createHttpHandler } from './server/http.js';
+import { createGraphQLHandler } from './server/graphqlHttp.js';
+import { PersistedQueries, PersistedQueryStore, TrustedDocuments } from './server/persisted/index.js';
+import { QueryLimits } from './server/queryLimits.js';
 import type { Context, Services } from './server/context.js';
 import { logger } from './log.js';
 
@@ -53,7 +56,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const bus =
     cache.l2 &&
     new InvalidationBus(
-      config.redis.url!,
+      redisTarget(config)!,
       {
         remote: (tags, entities) => invalidator!.remote(tags, entities),
         resubscribed: () => invalidator!.resubscribed(),
@@ -135,10 +138,16 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   httpServer.on(
     'request',
     createHttpHandler({
-      apollo,
+      graphql: createGraphQLHandler({
+        apollo,
+        context: contextFor,
+        persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
+        limits: new QueryLimits(schema, config.limits),
+        sizes: config.limits,
+        beforeOperation: bus && (() => bus.caughtUp()),
+        refused: (error) => metrics.errors.inc({ code: error.code }),
+      }),
       metrics,
-      context: contextFor,
-      beforeOperation: bus && (() => bus.caughtUp()),
       readiness: async () => {
         const started = Date.now();
         try {

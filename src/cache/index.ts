@@ -15,6 +15,7 @@ import { TagMarks } from './tagMarks.js';
 import { AdaptiveTtl } from './adaptiveTtl.js';
 import type { Level, TierSet } from './tieredLoader.js';
 import { logger } from '../log.js';
+import type { RedisTarget } from '../redis.js';
 
 const log = logger('cache');
 /** How long start-up waits for Redis (L2, the bus) before serving from L1 and Postgres anyway. */
@@ -57,15 +58,15 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
   const on = mode !== 'off';
   const keys = createKeys(schemaVersion(typeDefs));
   const singleFlight = on ? new SingleFlight() : undefined;
-  const redisUrl = mode === 'l1+l2' ? config.redis.url : undefined;
-  const marks = redisUrl ? new TagMarks() : undefined;
+  const redis = mode === 'l1+l2' ? redisTarget(config) : undefined;
+  const marks = redis ? new TagMarks() : undefined;
   const versions = on ? new TagVersions(marks) : undefined;
   const adaptiveTtl = on ? new AdaptiveTtl() : undefined;
   const l1 = on ? new L1(config.cache.l1MaxBytes) : undefined;
   const l2 =
-    redisUrl
+    redis
       ? new L2({
-          url: redisUrl,
+          target: redis,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           breakerThreshold: config.cache.breakerThreshold,
           breakerOpenMs: config.cache.breakerOpenMs,
@@ -101,4 +102,9 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
     },
     close: async () => l2?.close(),
   };
+}
+
+/** Where Redis is, when the configuration names one. */
+export function redisTarget(config: Config): RedisTarget | undefined {
+  return config.redis.url ? { url: config.redis.url, tlsCa: config.redis.tlsCa } : undefined;
 }

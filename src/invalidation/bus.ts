@@ -10,7 +10,8 @@
  * clears its L1 and its version mirror before trusting them again.
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, type RedisTarget } from '../redis.js';
 import type { TagMarks } from '../cache/tagMarks.js';
 import type { InvalidatedEntity } from './events.js';
 import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions, type BusMessage } from './busMessage.js';
@@ -47,11 +48,11 @@ export class InvalidationBus {
    * (L2.setVersions). With `marks`, a watcher thread marks what messages change as they arrive.
    */
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly handlers: BusHandlers,
     private readonly marks?: TagMarks,
   ) {
-    this.subscriber = new Redis(url, subscriberOptions(`strata-bus-${process.pid}`));
+    this.subscriber = connectRedis(target, subscriberOptions(`strata-bus-${process.pid}`));
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
       if (this.subscriptions > 0 && !this.closing) log.warn('invalidation bus disconnected; L1 will be cleared when it is back');
@@ -70,7 +71,7 @@ export class InvalidationBus {
     this.subscriber.on('message', (channel, text) => {
       if (channel === BUS_CHANNEL) this.receive(text);
     });
-    this.watcher = marks && new BusWatcher(url, this.instanceId, marks, (notice) => this.noticed(notice));
+    this.watcher = marks && new BusWatcher(target, this.instanceId, marks, (notice) => this.noticed(notice));
   }
 
   /**

@@ -4,14 +4,14 @@
  * once, then passes the message to the main thread with the time it was marked.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.js';
 import { TagMarks } from '../cache/tagMarks.js';
 import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions } from './busMessage.js';
 import type { WatcherData, WatcherReport } from './busWatcher.js';
 
-const { url, self, marks: buffer } = workerData as WatcherData;
+const { target, self, marks: buffer } = workerData as WatcherData;
 const marks = new TagMarks(buffer);
-const subscriber = new Redis(url, subscriberOptions(`strata-bus-watcher-${process.pid}`));
+const subscriber = connectRedis(target, subscriberOptions(`strata-bus-watcher-${process.pid}`));
 // Connection errors are the main thread's to report (its own subscription meets the same).
 subscriber.on('error', () => undefined);
 subscriber.on('ready', () => {

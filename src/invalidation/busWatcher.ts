@@ -11,12 +11,13 @@
 import { Worker } from 'node:worker_threads';
 import type { TagMarks } from '../cache/tagMarks.js';
 import { logger } from '../log.js';
+import type { RedisTarget } from '../redis.js';
 
 const log = logger('invalidation.watcher');
 
 /** What the thread starts with. */
 export interface WatcherData {
-  url: string;
+  target: RedisTarget;
   /** This instance's id on the bus: its own messages change nothing here. */
   self: string;
   marks: SharedArrayBuffer;
@@ -40,8 +41,8 @@ export class BusWatcher {
   /** Whether the thread has subscribed once. */
   subscribed = false;
 
-  constructor(url: string, self: string, marks: TagMarks, onNotice: (notice: WatcherNotice) => void) {
-    const data: WatcherData = { url, self, marks: marks.buffer };
+  constructor(target: RedisTarget, self: string, marks: TagMarks, onNotice: (notice: WatcherNotice) => void) {
+    const data: WatcherData = { target, self, marks: marks.buffer };
     this.worker = new Worker(THREAD_URL, { workerData: data });
     // The thread never keeps the process alive: the gateway's own handles decide that.
     this.worker.unref();

@@ -1,7 +1,7 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
- * (it computes each response's Cache-Control), then the no-store fallback that reads it,
- * then observation and `x-cache-debug`, the sandbox page, and the drains that stop the
+ * (it computes each response's Cache-Control), subscriptions refused over HTTP, the no-store fallback that reads it,
+ * internal errors tied to their request id (masked in production), then observation and `x-cache-debug`, the sandbox page, and the drains that stop the
  * server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
@@ -17,6 +17,8 @@ import { noStorePlugin } from './plugins/noStore.js';
 import { observePlugin } from './plugins/observe.js';
 import { sandboxLandingPage } from './plugins/sandbox.js';
 import { cacheDebugPlugin } from './plugins/cacheDebug.js';
+import { internalErrorsPlugin } from './plugins/internalErrors.js';
+import { subscriptionsOverWebSocketPlugin } from './plugins/subscriptionsOverWebSocket.js';
 
 export function createApollo(options: {
   schema: GraphQLSchema;
@@ -33,8 +35,12 @@ export function createApollo(options: {
     schema,
     // Stack traces only outside production; the request id in the response ties an error to its log line.
     includeStacktraceInErrorResponses: config.env !== 'production',
-    introspection: config.env !== 'production',
+    introspection: config.limits.introspection,
     csrfPrevention: true,
+    // Persisted queries are resolved before Apollo runs (persisted/), and hostile documents
+    // refused (queryLimits.ts); the token bound stays here too, as a second line.
+    persistedQueries: false,
+    parseOptions: { maxTokens: config.limits.tokens },
     formatError: (formatted, error) =>
       error instanceof GraphQLError && codeOf(error) === 'SERVICE_UNAVAILABLE'
         ? {
@@ -46,7 +52,9 @@ export function createApollo(options: {
     plugins: [
       // The default maxAge of 0 means a field without a hint makes the response uncacheable.
       ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
+      subscriptionsOverWebSocketPlugin(),
       noStorePlugin(),
+      internalErrorsPlugin(config.env === 'production'),
       observePlugin(metrics, knownOperations),
       cacheDebugPlugin(),
       sandboxLandingPage(),

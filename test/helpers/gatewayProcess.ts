@@ -21,15 +21,24 @@ export interface GatewayProcess {
 
 /**
  * Runs `script` (a path under the project) with tsx, `env` on top of this process's, and
- * resolves once it prints "listening <port>"; rejects if it exits first. Its stderr is ours.
+ * resolves once its output matches `ready` (default "listening <port>"; the port is its first
+ * group); rejects if it exits first. Its stderr is ours, unless `output` collects everything
+ * it prints, stdout and stderr.
  */
-export async function spawnListening(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+export async function spawnListening(
+  script: string,
+  env: Record<string, string>,
+  options: { ready?: RegExp; output?: string[] } = {},
+): Promise<{ child: ChildProcess; port: number }> {
+  const { ready = /listening (\d+)/, output } = options;
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', output ? 'pipe' : 'inherit'] });
+  child.stderr?.on('data', (chunk) => output!.push(String(chunk)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
       out += chunk;
-      const match = /listening (\d+)/.exec(out);
+      output?.push(String(chunk));
+      const match = ready.exec(out);
       if (match) resolve(Number(match[1]));
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));

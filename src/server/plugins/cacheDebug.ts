@@ -3,6 +3,8 @@
  * cost at each level — L1 and L2 hits, misses that reached the source, entries served
  * stale, Redis round trips and SQL statements. Any response that holds a stale entry says
  * so in `extensions.stale`, header or not: a client may want to know it saw degraded data.
+ * Neither answer is for a shared cache: one describes its own request, the other would keep
+ * stale data in a CDN for the full maxAge. Both are `no-store`.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context.js';
@@ -16,6 +18,7 @@ export function cacheDebugPlugin(): ApolloServerPlugin<Context> {
           if (response.body.kind !== 'single') return;
           const { stats, l2 } = contextValue.tiers;
           if (stats.stale > 0) response.body.singleResult.extensions = { ...response.body.singleResult.extensions, stale: true };
+          if (stats.stale > 0 || debug) response.http.headers.set('cache-control', 'no-store');
           if (!debug) return;
           response.body.singleResult.extensions = {
             ...response.body.singleResult.extensions,

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { startTestGateway, codesOf, dataOf, TEST_JWT_SECRET, type TestGateway } from './helpers/gateway.js';
+import { startTestGateway, codesOf, dataOf, TEST_JWT_SECRET, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
 before(async () => {
@@ -15,16 +15,16 @@ after(async () => {
 describe('Cache-Control follows the schema hints', () => {
   test('a movie is public for 24 hours', async () => {
     const res = await gw.post('{ movie(id: "1") { id title } }');
-    assert.equal(res.headers.get('cache-control'), 'max-age=86400, public');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
   });
   test('the response takes the smallest maxAge of its fields', async () => {
     const res = await gw.post('{ movie(id: "1") { id } popularMovies(limit: 2) { id } user(id: "1") { name } }');
-    assert.equal(res.headers.get('cache-control'), 'max-age=1800, public');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=1800');
   });
   test('me makes the response private', async () => {
     const res = await gw.post('{ me { id name } }', {}, { userId: 3 });
     dataOf(res);
-    assert.equal(res.headers.get('cache-control'), 'max-age=1800, private');
+    assert.equal(res.headers.get('cache-control'), 'private, max-age=1800');
   });
   test('mutations are no-store', async () => {
     const res = await gw.post('mutation { updateJob(id: "4", input: { remote: true }) { id } }');
@@ -35,6 +35,52 @@ describe('Cache-Control follows the schema hints', () => {
     const res = await gw.post('{ match(candidateId: "999999", jobId: "1") { score } }');
     assert.deepEqual(codesOf(res), ['NOT_FOUND']);
     assert.equal(res.headers.get('cache-control'), 'no-store');
+  });
+});
+
+describe('HTTP caching for browsers and CDNs', () => {
+  const get = (query: string, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+
+  test('a PUBLIC answer varies on what changes it, never on the caller', async () => {
+    const res = await get('{ movie(id: "2") { title } }');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
+    assert.equal(res.headers.get('vary'), 'accept, x-cache-debug');
+  });
+  test('a PRIVATE answer varies on Authorization too', async () => {
+    const res = await get('{ user(id: "3") { name email } }');
+    assert.equal(res.headers.get('cache-control'), 'private, max-age=1800');
+    assert.equal(res.headers.get('vary'), 'accept, authorization, x-cache-debug');
+  });
+  test('an answer with x-cache-debug describes its own request: no-store', async () => {
+    const res = await get('{ movie(id: "2") { title } }', { 'x-cache-debug': '1' });
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.headers.get('etag'), null);
+  });
+  test('a 304 repeats the caching headers and sends no body', async () => {
+    const first = await get('{ movie(id: "6") { title } }');
+    const again = await get('{ movie(id: "6") { title } }', { 'if-none-match': `W/${first.headers.get('etag')}` });
+    assert.equal(again.status, 304);
+    assert.equal(again.headers.get('etag'), first.headers.get('etag'));
+    assert.equal(again.headers.get('cache-control'), 'public, max-age=86400');
+    assert.equal(again.headers.get('vary'), 'accept, x-cache-debug');
+    assert.equal(await again.text(), '');
+  });
+  test('a changed answer gets a new ETag', async () => {
+    const query = '{ job(id: "7") { title } }';
+    const before = (await get(query)).headers.get('etag');
+    dataOf(await gw.post('mutation { updateJob(id: "7", input: { title: "Cartographer of caches" }) { id } }'));
+    const after = await get(query, { 'if-none-match': before! });
+    assert.equal(after.status, 200, 'the old ETag no longer matches');
+    assert.notEqual(after.headers.get('etag'), before);
+  });
+  test('errors and mutations over GET are never cacheable', async () => {
+    const error = await get('{ match(candidateId: "999999", jobId: "1") { score } }');
+    assert.equal(error.headers.get('cache-control'), 'no-store');
+    assert.equal(error.headers.get('etag'), null);
+    const mutation = await get('mutation { updateJob(id: "4", input: { remote: true }) { id } }');
+    assert.equal(mutation.status, 405, 'GET runs queries only');
+    assert.equal(mutation.headers.get('cache-control'), 'no-store');
   });
 });
 

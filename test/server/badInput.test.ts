@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, codesOf, type TestGateway } from './helpers/gateway.js';
+import { startTestGateway, codesOf, type TestGateway } from '../helpers/gateway.js';
 
 let gw: TestGateway;
 let fingerprintBefore: string;
@@ -91,6 +91,35 @@ describe('bad queries', () => {
       assert.deepEqual(codesOf(await gw.post(query)), [code]);
     });
   }
+
+  test('an unknown operation name → OPERATION_RESOLUTION_FAILURE (400)', async () => {
+    const res = await gw.post('query A { genres } query B { sectors }', {}, { operationName: 'C' });
+    assert.equal(res.status, 400);
+    assert.deepEqual(codesOf(res), ['OPERATION_RESOLUTION_FAILURE']);
+  });
+  test('several operations and no name → OPERATION_RESOLUTION_FAILURE', async () => {
+    assert.deepEqual(codesOf(await gw.post('query A { genres } query B { sectors }')), ['OPERATION_RESOLUTION_FAILURE']);
+  });
+  const variableCases: Array<[name: string, variables: Record<string, unknown>]> = [
+    ['a variable of the wrong type', { c: 1, l: 'ten' }],
+    ['an unknown enum value in a variable', { c: '1', l: 3, a: 'MAGIC' }],
+    ['a required variable missing', { l: 3 }],
+  ];
+  for (const [name, variables] of variableCases) {
+    test(`${name} → BAD_USER_INPUT (400), before anything runs`, async () => {
+      const res = await gw.post('query ($c: ID!, $l: Int, $a: MatchAlgorithm) { topMatches(candidateId: $c, limit: $l, algorithm: $a) { score } }', variables);
+      assert.equal(res.status, 400);
+      assert.deepEqual(codesOf(res), ['BAD_USER_INPUT']);
+      assert.equal(res.body.data, undefined);
+    });
+  }
+
+  test('a subscription over HTTP → BAD_REQUEST (400), pointing at WebSocket', async () => {
+    const res = await gw.post('subscription { cacheInvalidated { typename id } }');
+    assert.equal(res.status, 400);
+    assert.deepEqual(codesOf(res), ['BAD_REQUEST']);
+    assert.match(res.body.errors![0].message, /WebSocket/);
+  });
 
   test('an unknown id is null, not an error', async () => {
     const response = await gw.post('{ movie(id: "999999") { id } candidate(id: "999999") { id } }');

@@ -1,0 +1,140 @@
+/**
+ * POST and GET /graphql: the request path up to Apollo's pipeline, in order. Every step may
+ * refuse the request with a RequestError (a GraphQL-shaped error with its code and status):
+ *
+ * 1. method: GET or POST;
+ * 2. CSRF prevention (csrf.ts);
+ * 3. the parameters, from the query string or a JSON body, within their size limits (params.ts);
+ * 4. the text to run, through persisted queries (persisted/);
+ * 5. the query limits (queryLimits.ts), before any validation or execution;
+ * 6. a persisted-query registration stored, now that the text passed the limits;
+ * 7. invalidations other instances have sent applied (the bus);
+ * 8. Apollo: validation, execution, the plugins (apollo.ts);
+ * 9. the caching headers (httpCaching.ts), and the answer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Config } from '../config.js';
+import type { Context } from './context.js';
+import { inRequestScope, type RequestScope } from '../db/requestScope.js';
+import { preventCsrf } from './csrf.js';
+import { paramsFromBody, paramsFromSearch, type GraphQLParams } from './params.js';
+import type { PersistedQueries, ResolvedQuery } from './persisted/index.js';
+import type { QueryLimits } from './queryLimits.js';
+import { RequestError } from './requestError.js';
+import { writeCachingHeaders } from './httpCaching.js';
+import { logger } from '../log.js';
+
+const log = logger('server.graphql');
+
+export interface GraphQLHandlerOptions {
+  apollo: ApolloServer<Context>;
+  /** Builds the context of one GraphQL request. */
+  context: (request: { requestId: string; authorization: string | undefined; scope: RequestScope }) => Promise<Context>;
+  persisted: PersistedQueries;
+  limits: QueryLimits;
+  sizes: Pick<Config['limits'], 'bodyBytes' | 'variablesBytes'>;
+  /** Awaited before each operation runs (the bus: invalidations already sent to this instance are applied first). */
+  beforeOperation?: () => Promise<void>;
+  /** Hears each request refused before Apollo (metrics). */
+  refused?: (error: RequestError) => void;
+}
+
+export function createGraphQLHandler(options: GraphQLHandlerOptions) {
+  const { apollo, context, persisted, limits, sizes, beforeOperation, refused } = options;
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'POST') {
+        throw new RequestError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported; send GraphQL as POST (JSON) or GET`, {}, { allow: 'GET, POST, OPTIONS' });
+      }
+      if (req.method === 'GET' && wantsSandbox(req, url)) {
+        // A browser opening the URL: Apollo serves the sandbox page (plugins/sandbox.ts).
+        return await execute(req, res, { method: 'GET', headers: headerMap(req), search: url.search, body: undefined }, requestId);
+      }
+      preventCsrf(req.headers);
+      const params =
+        req.method === 'GET'
+          ? paramsFromSearch(url.searchParams, sizes.variablesBytes)
+          : paramsFromBody(await readBody(req, sizes.bodyBytes), req.headers['content-type'] ?? '', sizes.variablesBytes);
+      const resolved = await persisted.resolve(params);
+      limits.check(resolved.query, params.operationName, params.variables);
+      await persisted.register(resolved);
+      if (beforeOperation) await beforeOperation();
+      await execute(req, res, apolloRequest(req, params, resolved), requestId);
+    } catch (err) {
+      if (!(err instanceof RequestError)) throw err;
+      refused?.(err);
+      log.debug('request refused', { requestId, code: err.code, status: err.status });
+      err.send(res);
+    }
+  };
+
+  async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string): Promise<void> {
+    const scope: RequestScope = { sqlStatements: 0 };
+    const response = await inRequestScope(scope, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope }),
+      }),
+    );
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      if (writeCachingHeaders(req, res, response.body.string)) return;
+      return void res.end(response.body.string);
+    }
+    writeCachingHeaders(req, res, undefined);
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}
+
+/**
+ * The request Apollo runs: the resolved text in place of any persisted-query hash (Apollo's
+ * own APQ is off; persisted/ did that work). A GET stays a GET, so Apollo still refuses
+ * mutations over GET.
+ */
+function apolloRequest(req: IncomingMessage, params: GraphQLParams, resolved: ResolvedQuery): HTTPGraphQLRequest {
+  const headers = headerMap(req);
+  // Apollo refuses a parameter that is present but undefined: only those given are set.
+  const request: Record<string, unknown> = { query: resolved.query };
+  if (params.operationName !== undefined) request.operationName = params.operationName;
+  if (params.variables !== undefined) request.variables = params.variables;
+  if (resolved.extensions !== undefined) request.extensions = resolved.extensions;
+  if (req.method === 'POST') return { method: 'POST', headers, search: '', body: request };
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(request)) search.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+  return { method: 'GET', headers, search: `?${search}`, body: undefined };
+}
+
+function headerMap(req: IncomingMessage): HeaderMap {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return headers;
+}
+
+/** A page load, not an operation: no GraphQL parameters, and HTML accepted. */
+function wantsSandbox(req: IncomingMessage, url: URL): boolean {
+  return !url.searchParams.has('query') && !url.searchParams.has('extensions') && (req.headers.accept ?? '').includes('text/html');
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new RequestError(413, 'PAYLOAD_TOO_LARGE', `the request body is over ${Math.round(maxBytes / 1024)} KiB (MAX_BODY_KB)`, { limit: maxBytes }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

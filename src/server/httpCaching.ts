@@ -1,0 +1,38 @@
+/**
+ * HTTP caching of GraphQL answers, for browsers and CDNs. Apollo's cache-control plugin has
+ * set `Cache-Control` from the schema's hints (plugins/noStore.ts and cacheDebug.ts make the
+ * rest `no-store`); here it is written as `public, max-age=N` or `private, max-age=N`, with:
+ *
+ * - `Vary`: the request headers that change the answer. `Accept` (the media type Apollo
+ *   answers in) and `x-cache-debug` always; `Authorization` when the answer is PRIVATE (it is
+ *   the caller's). A PUBLIC answer is the same for every caller, so a CDN keeps one copy.
+ * - `ETag` on cacheable GET answers: the hash of the body. `If-None-Match` with it gets 304.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+const CACHEABLE = /^max-age=(\d+), (public|private)$/;
+
+/** Sets the caching headers of an answer about to be sent; true when it was answered 304 instead (nothing more to send). */
+export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined): boolean {
+  const policy = CACHEABLE.exec(String(res.getHeader('cache-control') ?? ''));
+  const scope = policy?.[2];
+  if (policy) res.setHeader('cache-control', `${scope}, max-age=${policy[1]}`);
+  res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : 'accept, x-cache-debug');
+  if (!policy || req.method !== 'GET' || res.statusCode !== 200 || body === undefined) return false;
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  res.setHeader('etag', etag);
+  if (!matchesEtag(req.headers['if-none-match'], etag)) return false;
+  res.statusCode = 304;
+  res.end();
+  return true;
+}
+
+/** If-None-Match: a list of ETags (weak ones compare equal to strong ones), or *. */
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
