@@ -35,16 +35,19 @@ const ANALYSES_MAX_BYTES = 16 * 1024 * 1024;
 interface Analysis {
   /** The refusal that does not depend on variables, if any. */
   refusal?: RequestError;
-  /** Undefined when the text does not parse: Apollo reports the syntax error. */
-  document?: DocumentNode;
   /** Cost per operation name ('' for the only operation) where no variable changes it. */
   fixedCosts: Map<string, number>;
+  /** Kept only where a variable sizes a list: that cost is counted per request. */
+  document?: DocumentNode;
 }
+
+/** A parsed document takes far more memory than its text: an estimate, per character. */
+const DOCUMENT_BYTES_PER_CHAR = 24;
 
 export class QueryLimits {
   private readonly analyses = new LRUCache<string, Analysis>({
     maxSize: ANALYSES_MAX_BYTES,
-    sizeCalculation: (_analysis, text) => text.length * 2 + 256,
+    sizeCalculation: (analysis, text) => text.length * (analysis.document ? DOCUMENT_BYTES_PER_CHAR : 2) + 256,
   });
 
   constructor(
@@ -60,15 +63,12 @@ export class QueryLimits {
       this.analyses.set(query, analysis);
     }
     if (analysis.refusal) throw analysis.refusal;
-    if (!analysis.document) return;
-    const key = operationName ?? '';
-    let cost = analysis.fixedCosts.get(key);
+    let cost = analysis.fixedCosts.get(operationName ?? '');
     if (cost === undefined) {
-      const operation = pickOperation(analysis.document, operationName);
-      if (!operation) return; // Apollo reports the unknown operation name
-      const counter = new CostCounter(this.schema, analysis.document, operation, variables ?? {});
-      cost = counter.total();
-      if (!counter.readVariables) analysis.fixedCosts.set(key, cost);
+      // No such operation, or a text that does not parse: Apollo reports either.
+      const operation = analysis.document && pickOperation(analysis.document, operationName);
+      if (!operation) return;
+      cost = new CostCounter(this.schema, analysis.document!, operation, variables ?? {}).total();
     }
     if (cost > this.settings.cost) {
       throw refuse('QUERY_TOO_COSTLY', `the query may cost ${formatCost(cost)}, over the limit of ${this.settings.cost} (MAX_QUERY_COST): each field costs 1, and a list multiplies what it selects by its limit, n or number of ids; ask for fewer items or fewer fields`, this.settings.cost, cost);
@@ -95,7 +95,19 @@ export class QueryLimits {
       : counts.directives > directives ? refuse('TOO_MANY_DIRECTIVES', `the query has ${counts.directives} directives; the limit is ${directives} (MAX_QUERY_DIRECTIVES)`, directives, counts.directives)
       : counts.introspection && !introspection ? new RequestError(400, 'INTROSPECTION_DISABLED', 'introspection (__schema, __type) is off on this gateway; set INTROSPECTION=true to allow it')
       : undefined;
-    return { refusal, document, fixedCosts: new Map() };
+    if (refusal) return { refusal, fixedCosts: new Map() };
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const fixedCosts = new Map<string, number>();
+    let variableSized = false;
+    for (const operation of operations) {
+      const counter = new CostCounter(this.schema, document, operation, {});
+      const cost = counter.total();
+      variableSized ||= counter.readVariables;
+      if (counter.readVariables) continue;
+      if (operation.name) fixedCosts.set(operation.name.value, cost);
+      if (operations.length === 1) fixedCosts.set('', cost);
+    }
+    return { fixedCosts, document: variableSized ? document : undefined };
   }
 }
 
