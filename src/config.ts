@@ -37,6 +37,8 @@ export interface Config {
   cache: {
     mode: 'off' | 'l1' | 'l1+l2';
     l1MaxBytes: number;
+    /** The response tier's bound (whole answers of PUBLIC queries, in process); 0 turns it off. */
+    responseMaxBytes: number;
     graceMs: number;
     lockTtlMs: number;
     breakerThreshold: number;
@@ -158,6 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     cache: {
       mode: cacheMode as Config['cache']['mode'],
       l1MaxBytes: int('CACHE_L1_MB', 64, 1, 65_536) * 1024 * 1024,
+      responseMaxBytes: int('CACHE_RESPONSE_MB', 64, 0, 65_536) * 1024 * 1024,
       graceMs: int('CACHE_GRACE_S', 300, 0, 86_400) * 1000,
       lockTtlMs: int('CACHE_LOCK_TTL_MS', 2000, 10, 60_000),
       breakerThreshold: int('CACHE_L2_BREAKER_FAILURES', 5, 1, 1000),

@@ -21,13 +21,14 @@ import { Recommender } from './services/recommender.js';
 import { createMetrics } from './metrics.js';
 import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
 import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
-import { countStatements, type RequestScope } from './db/requestScope.js';
+import { countStatements } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
 import { createHttpHandler } from './server/http.js';
 import { createGraphQLHandler } from './server/graphqlHttp.js';
 import { PersistedQueries, PersistedQueryStore, TrustedDocuments } from './server/persisted/index.js';
 import { QueryLimits } from './server/queryLimits.js';
-import type { Context, Services } from './server/context.js';
+import type { Context, ContextRequest, Services } from './server/context.js';
+import { ResponseTier } from './server/responseTier.js';
 import { logger } from './log.js';
 
 const log = logger('gateway');
@@ -95,8 +96,8 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   };
   countStatements(db, () => metrics.sqlStatements.inc());
   const loadersFor = loaderFactory(db, cache, services);
-  const contextFor = async (request: { requestId: string; authorization: string | undefined; scope: RequestScope }): Promise<Context> => {
-    const tiers = cache.tiersFor(metrics.cacheObserver);
+  const contextFor = async (request: ContextRequest): Promise<Context> => {
+    const tiers = cache.tiersFor(metrics.cacheObserver, request.trace);
     return {
       requestId: request.requestId,
       caller: await identifyCaller(request.authorization, services.jwtSecret),
@@ -143,6 +144,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         context: contextFor,
         persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
         limits: new QueryLimits(schema, config.limits),
+        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver),
         sizes: config.limits,
         beforeOperation: bus && (() => bus.caughtUp()),
         refused: (error) => metrics.errors.inc({ code: error.code }),

@@ -16,6 +16,7 @@ import { AdaptiveTtl } from './adaptiveTtl.js';
 import type { Level, TierSet } from './tieredLoader.js';
 import { logger } from '../log.js';
 import type { RedisTarget } from '../redis.js';
+import { ResponseCache, type ResponseTrace } from './responses.js';
 
 const log = logger('cache');
 /** How long start-up waits for Redis (L2, the bus) before serving from L1 and Postgres anyway. */
@@ -23,7 +24,7 @@ export const REDIS_START_WAIT_MS = 3000;
 
 /** Where the tiers report what they do (the gateway's Prometheus metrics). */
 export interface CacheObserver {
-  lookup(outcome: 'hit' | 'miss' | 'stale', level: Level, type: string, count: number): void;
+  lookup(outcome: 'hit' | 'miss' | 'stale', level: Level | 'response', type: string, count: number): void;
   duration(level: 'l2' | 'source', seconds: number): void;
 }
 
@@ -42,12 +43,14 @@ export interface Cache {
   l2: L2 | undefined;
   /** Undefined with CACHE=off. */
   versions: TagVersions | undefined;
+  /** Whole answers of PUBLIC queries (responses.ts); undefined with CACHE=off or CACHE_RESPONSE_MB=0. */
+  responses: ResponseCache | undefined;
   /** With Redis: where the bus watcher marks tags other instances changed (tagMarks.ts). */
   marks: TagMarks | undefined;
   /** Waits (boundedly) for Redis at start, so the first requests do not find L2 still connecting. */
   ready(): Promise<void>;
-  /** The tiers for one request, reporting to `observer`. */
-  tiersFor(observer: CacheObserver): TierSet;
+  /** The tiers for one request, reporting to `observer`, and what they serve to `trace` (the response tier). */
+  tiersFor(observer: CacheObserver, trace?: ResponseTrace): TierSet;
   close(): Promise<void>;
 }
 
@@ -74,15 +77,17 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
           versionTtlMs: 2 * policy.longestTtlMs() + graceMs,
         })
       : undefined;
+  const responses = versions && config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes, versions) : undefined;
   return {
     mode,
+    responses,
     policy,
     keys,
     l1,
     l2,
     versions,
     marks,
-    tiersFor: (observer) => ({
+    tiersFor: (observer, trace) => ({
       l1,
       l2: l2 && new L2Batcher(l2, keys.tagVersion, (seconds) => observer.duration('l2', seconds)),
       versions,
@@ -92,6 +97,7 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
       lockTtlMs,
       lockKey: keys.lock,
       stats: { l1Hits: 0, l2Hits: 0, misses: 0, stale: 0 },
+      trace,
       observe: (outcome, level, type, count) => count > 0 && observer.lookup(outcome, level, type, count),
       observeSource: (seconds) => observer.duration('source', seconds),
     }),

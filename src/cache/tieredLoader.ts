@@ -17,6 +17,7 @@ import type { L2Batcher, L2Read } from './l2.js';
 import type { SingleFlight } from './singleFlight.js';
 import { newVersion, type TagVersions } from './versions.js';
 import type { AdaptiveTtl } from './adaptiveTtl.js';
+import type { ResponseTrace } from './responses.js';
 import { logger } from '../log.js';
 
 const log = logger('cache');
@@ -44,6 +45,8 @@ export interface TierSet {
   lockTtlMs: number;
   lockKey(key: string): string;
   stats: CacheStats;
+  /** With the response tier: hears the versions of every entry served or loaded (cache/responses.ts). */
+  trace: ResponseTrace | undefined;
   /** Called for every lookup outcome at a level (metrics). */
   observe(outcome: 'hit' | 'miss' | 'stale', level: Level, type: string, count: number): void;
   /** Called with the duration of each source batch (metrics). */
@@ -192,7 +195,11 @@ function createBatches<K, V, C>(unbound: TieredLoaderSpec<K, V, C>, tiers: TierS
       if (missing.length > 0) {
         tiers.stats.misses += missing.length;
         const found = await loadShared(spec, tiers, asks, missing);
-        missing.forEach((i, n) => (values[i] = found[n]));
+        missing.forEach((i, n) => {
+          values[i] = found[n];
+          // What it loaded is at least as new as the versions it began with (found or not).
+          tiers.trace?.record(asks[i].fence!);
+        });
       }
       return values;
     },
@@ -209,6 +216,7 @@ function fromL1Now<K, V>(spec: Pick<TieredLoaderSpec<K, V, any>, 'key' | 'type'>
   const now = Date.now();
   if (entry.freshUntil <= now || !isCurrent(entry, tiers.versions)) return undefined;
   tiers.stats.l1Hits++;
+  tiers.trace?.record(entry.versions);
   tiers.observe('hit', 'l1', spec.type, 1);
   tiers.adaptiveTtl?.touch(key, now);
   return entry;
@@ -224,6 +232,7 @@ function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, va
     const entry = tiers.l1!.get<V>(ask.key);
     if (!entry || !isCurrent(entry, versions)) return void missing.push(i);
     values[i] = entry.value;
+    tiers.trace?.record(entry.versions);
     if (entry.freshUntil <= Date.now()) {
       ask.fence = entry.versions;
       stale.push(ask);
@@ -256,6 +265,7 @@ async function readL2<K, V>(
     const entry = currentEntry<V>(read.texts[n], read.versions);
     if (!entry) return void still.push(i);
     values[i] = entry.value;
+    tiers.trace?.record(entry.versions);
     tiers.l1?.set(ask.key, entry, read.texts[n]!.length);
     if (entry.freshUntil <= Date.now()) stale.push(ask);
     tiers.adaptiveTtl?.touch(ask.key);

@@ -1,7 +1,8 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
  * (it computes each response's Cache-Control), subscriptions refused over HTTP, the no-store fallback that reads it,
- * internal errors tied to their request id (masked in production), then observation and `x-cache-debug`, the sandbox page, and the drains that stop the
+ * internal errors tied to their request id (masked in production), then observation and `x-cache-debug`,
+ * whether the response tier may keep the answer, the sandbox page, and the drains that stop the
  * server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
@@ -19,6 +20,7 @@ import { sandboxLandingPage } from './plugins/sandbox.js';
 import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 import { internalErrorsPlugin } from './plugins/internalErrors.js';
 import { subscriptionsOverWebSocketPlugin } from './plugins/subscriptionsOverWebSocket.js';
+import { responseTracePlugin } from './plugins/responseTrace.js';
 
 export function createApollo(options: {
   schema: GraphQLSchema;
@@ -57,6 +59,7 @@ export function createApollo(options: {
       internalErrorsPlugin(config.env === 'production'),
       observePlugin(metrics, knownOperations),
       cacheDebugPlugin(),
+      responseTracePlugin(),
       sandboxLandingPage(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { drainServer: stopSubscriptions }; } },

@@ -12,6 +12,7 @@ import type { Recommender } from '../services/recommender.js';
 import type { Cache } from '../cache/index.js';
 import type { TierSet } from '../cache/tieredLoader.js';
 import type { RequestScope } from '../db/requestScope.js';
+import type { ResponseTrace } from '../cache/responses.js';
 
 /** Long-lived parts shared by every request of one gateway instance. */
 export interface Services {
@@ -27,6 +28,16 @@ export interface Services {
   outbox: OutboxListener;
   cache: Cache;
   jwtSecret: string;
+}
+
+/** What the HTTP layer (or the WebSocket server) knows of a request when its context is built. */
+export interface ContextRequest {
+  requestId: string;
+  authorization: string | undefined;
+  /** Counts the request's SQL statements. */
+  scope: RequestScope;
+  /** With the response tier: where the request's loaders record what they serve. */
+  trace?: ResponseTrace;
 }
 
 export interface Context {

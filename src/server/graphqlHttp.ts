@@ -9,13 +9,15 @@
  * 5. the query limits (queryLimits.ts), before any validation or execution;
  * 6. a persisted-query registration stored, now that the text passed the limits;
  * 7. invalidations other instances have sent applied (the bus);
- * 8. Apollo: validation, execution, the plugins (apollo.ts);
- * 9. the caching headers (httpCaching.ts), and the answer.
+ * 8. the response tier (responseTier.ts): a stored, current answer is sent as it is;
+ * 9. Apollo: validation, execution, the plugins (apollo.ts);
+ * 10. the caching headers (httpCaching.ts), the answer, and the response tier keeps it if it may.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/server';
 import type { Config } from '../config.js';
-import type { Context } from './context.js';
+import type { Context, ContextRequest } from './context.js';
+import type { ResponseTier } from './responseTier.js';
 import { inRequestScope, type RequestScope } from '../db/requestScope.js';
 import { preventCsrf } from './csrf.js';
 import { paramsFromBody, paramsFromSearch, type GraphQLParams } from './params.js';
@@ -30,8 +32,10 @@ const log = logger('server.graphql');
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<Context>;
   /** Builds the context of one GraphQL request. */
-  context: (request: { requestId: string; authorization: string | undefined; scope: RequestScope }) => Promise<Context>;
+  context: (request: ContextRequest) => Promise<Context>;
   persisted: PersistedQueries;
+  /** Undefined with CACHE=off or CACHE_RESPONSE_MB=0. */
+  responses?: ResponseTier;
   limits: QueryLimits;
   sizes: Pick<Config['limits'], 'bodyBytes' | 'variablesBytes'>;
   /** Awaited before each operation runs (the bus: invalidations already sent to this instance are applied first). */
@@ -41,7 +45,7 @@ export interface GraphQLHandlerOptions {
 }
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
-  const { apollo, context, persisted, limits, sizes, beforeOperation, refused } = options;
+  const { apollo, context, persisted, limits, sizes, responses, beforeOperation, refused } = options;
   return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
     try {
       if (req.method !== 'GET' && req.method !== 'POST') {
@@ -60,7 +64,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       limits.check(resolved.query, params.operationName, params.variables);
       await persisted.register(resolved);
       if (beforeOperation) await beforeOperation();
-      await execute(req, res, apolloRequest(req, params, resolved), requestId);
+      const key = responses?.keyOf(req, params, resolved);
+      if (key !== undefined && responses!.serve(req, res, key)) return;
+      await execute(req, res, apolloRequest(req, params, resolved), requestId, key);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       refused?.(err);
@@ -69,19 +75,24 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
   };
 
-  async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string): Promise<void> {
+  /** Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may. */
+  async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, key?: string): Promise<void> {
     const scope: RequestScope = { sqlStatements: 0 };
+    const trace = key === undefined ? undefined : responses!.trace();
     const response = await inRequestScope(scope, () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope }),
+        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
       }),
     );
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      if (writeCachingHeaders(req, res, response.body.string)) return;
-      return void res.end(response.body.string);
+      const body = response.body.string;
+      const notModified = writeCachingHeaders(req, res, body);
+      if (trace) responses!.store(res, key!, body, trace);
+      if (!notModified) res.end(body);
+      return;
     }
     writeCachingHeaders(req, res, undefined);
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -11,16 +11,28 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const CACHEABLE = /^max-age=(\d+), (public|private)$/;
-
-/** Sets the caching headers of an answer about to be sent; true when it was answered 304 instead (nothing more to send). */
-export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined): boolean {
-  const policy = CACHEABLE.exec(String(res.getHeader('cache-control') ?? ''));
-  const scope = policy?.[2];
-  if (policy) res.setHeader('cache-control', `${scope}, max-age=${policy[1]}`);
+/**
+ * Sets the caching headers of an answer about to be sent (`body`: its text, undefined when it
+ * streams; `etag`: its ETag if already known). True when it was answered 304 instead: nothing
+ * more to send.
+ */
+export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined, knownEtag?: string): boolean {
+  const policy = /^max-age=(\d+), (public|private)$/.exec(String(res.getHeader('cache-control') ?? '')) ?? ['', undefined, undefined];
+  const [, maxAge, scope] = policy;
+  if (scope) res.setHeader('cache-control', `${scope}, max-age=${maxAge}`);
   res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : 'accept, x-cache-debug');
-  if (!policy || req.method !== 'GET' || res.statusCode !== 200 || body === undefined) return false;
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  if (scope === undefined || body === undefined || req.method !== 'GET' || res.statusCode !== 200) return false;
+  return answerConditionally(req, res, knownEtag ?? etagOf(body));
+}
+
+/** The ETag of an answer: a hash of its body. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/** On a GET answered 200, sets `etag`; answers 304 (true) if If-None-Match has it. */
+export function answerConditionally(req: IncomingMessage, res: ServerResponse, etag: string): boolean {
+  if (req.method !== 'GET' || res.statusCode !== 200) return false;
   res.setHeader('etag', etag);
   if (!matchesEtag(req.headers['if-none-match'], etag)) return false;
   res.statusCode = 304;

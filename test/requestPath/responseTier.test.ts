@@ -1,0 +1,143 @@
+/**
+ * The response tier: a repeated PUBLIC query is answered from its stored bytes, with no
+ * resolver and no SQL, on two gateway processes over one Postgres and one Redis. It is never
+ * stale: a mutation on either instance, and a write straight into Postgres, change what the
+ * next read answers. What may not be kept (PRIVATE answers, errors, fields read without tags,
+ * x-cache-debug) never is.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { until } from '../helpers/until.js';
+import { codesOf, dataOf, type GraphQLResponse } from '../helpers/gateway.js';
+
+const OUTBOX_POLL_MS = 1000;
+let redis: TestRedis;
+let database: TestDatabase;
+let a: GatewayProcess;
+let b: GatewayProcess;
+before(async () => {
+  redis = await startTestRedis();
+  database = await createTestDatabase({ scale: 0.05 });
+  const env = { OUTBOX_POLL_MS: String(OUTBOX_POLL_MS) };
+  [a, b] = await Promise.all([
+    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
+    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
+  ]);
+});
+after(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await database?.drop();
+  await redis?.stop();
+});
+
+const hits = (gw: GatewayProcess) => gw.metric('cache_hits_total{level="response",type="operation"}');
+const statements = (gw: GatewayProcess) => gw.metric('strata_sql_statements_total');
+
+/** POSTs `query` and says whether the response tier answered it (and that no SQL ran then). */
+async function read(gw: GatewayProcess, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ response: GraphQLResponse; fromTier: boolean }> {
+  const [hitsBefore, sqlBefore] = [await hits(gw), await statements(gw)];
+  const response = await gw.post(query, variables, { headers });
+  const fromTier = (await hits(gw)) > hitsBefore;
+  if (fromTier) assert.equal(await statements(gw), sqlBefore, 'an answer from the response tier runs no SQL');
+  return { response, fromTier };
+}
+
+/** Reads `query` on `gw` until the response tier answers it; its data. */
+async function stored<T = any>(gw: GatewayProcess, query: string, variables?: Record<string, unknown>): Promise<T> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { response, fromTier } = await read(gw, query, variables);
+    if (fromTier) return dataOf(response) as T;
+  }
+  throw new Error(`the response tier never answered ${query}`);
+}
+
+describe('answers from the response tier', () => {
+  test('a repeated query is answered from stored bytes, with its age', async () => {
+    const query = '{ movie(id: "3") { id title } popularMovies(limit: 3) { id } }';
+    const first = await read(a, query);
+    assert.equal(first.fromTier, false);
+    const second = await read(a, query);
+    assert.equal(second.fromTier, true);
+    assert.deepEqual(second.response.body, first.response.body);
+    assert.equal(second.response.headers.get('cache-control'), first.response.headers.get('cache-control'));
+    assert.match(second.response.headers.get('age') ?? '', /^\d+$/);
+    assert.equal(second.response.headers.get('vary'), 'accept, x-cache-debug');
+  });
+
+  test('variables are part of the key; their order is not', async () => {
+    const query = 'query ($ids: [ID!]!, $id: ID!) { movies(ids: $ids) { id } movie(id: $id) { id } }';
+    await stored(a, query, { ids: ['1', '2'], id: '4' });
+    const reordered = await read(a, query, { id: '4', ids: ['1', '2'] });
+    assert.equal(reordered.fromTier, true);
+    const other = await read(a, query, { ids: ['1', '3'], id: '4' });
+    assert.equal(other.fromTier, false);
+    assert.deepEqual(dataOf(other.response).movies.map((m: { id: string }) => m.id), ['1', '3']);
+  });
+
+  test('a persisted GET is answered from the tier, ETag and 304 included', async () => {
+    const query = '{ candidate(id: "4") { id name } }';
+    await stored(a, query);
+    const url = `${a.url}?query=${encodeURIComponent(query)}`;
+    const get = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
+    const etag = get.headers.get('etag');
+    assert.match(etag ?? '', /^"[\w-]{27}"$/);
+    const again = await fetch(url, { headers: { 'apollo-require-preflight': 'true', 'if-none-match': etag! } });
+    assert.equal(again.status, 304);
+  });
+});
+
+describe('never stale', () => {
+  test('a mutation on the same instance', async () => {
+    const query = '{ job(id: "5") { id title } }';
+    await stored(a, query);
+    dataOf(await a.post('mutation { updateJob(id: "5", input: { title: "Response tier warden" }) { id } }'));
+    const after = await read(a, query);
+    assert.equal(after.fromTier, false);
+    assert.equal(dataOf(after.response).job.title, 'Response tier warden');
+  });
+
+  test('a mutation on the other instance, for the entity and for what was computed from it', async () => {
+    const movieQuery = '{ movie(id: "8") { ratingCount avgRating } }';
+    const recommendationsQuery = '{ recommendations(userId: "9", n: 5) { movie { id } } user(id: "9") { profile { ratingCount } } }';
+    const movieBefore = await stored(b, movieQuery);
+    const recommendationsBefore = await stored(b, recommendationsQuery);
+    dataOf(await a.post('mutation { rateMovie(userId: "9", movieId: "8", rating: 0.5) { rating } }'));
+    const movieAfter = dataOf((await read(b, movieQuery)).response);
+    assert.equal(movieAfter.movie.ratingCount, movieBefore.movie.ratingCount + 1);
+    const recommendationsAfter = dataOf((await read(b, recommendationsQuery)).response);
+    assert.equal(recommendationsAfter.user.profile.ratingCount, recommendationsBefore.user.profile.ratingCount + 1);
+  });
+
+  test('a write straight into Postgres, within OUTBOX_POLL_MS', async () => {
+    const query = '{ candidate(id: "6") { title } }';
+    await stored(b, query);
+    await database.db.query("UPDATE candidates SET title = 'Edited in psql' WHERE id = 6");
+    const wroteAt = Date.now();
+    await until(async () => dataOf((await read(b, query)).response).candidate.title === 'Edited in psql', 'the tier stops answering the old title', OUTBOX_POLL_MS * 3);
+    assert.ok(Date.now() - wroteAt < OUTBOX_POLL_MS * 3);
+  });
+});
+
+describe('what is never kept', () => {
+  const never = async (gw: GatewayProcess, query: string, headers?: Record<string, string>) => {
+    for (let i = 0; i < 3; i++) assert.equal((await read(gw, query, undefined, headers)).fromTier, false, query);
+  };
+  test('fields read without tags (jobs, genres)', async () => {
+    await never(a, '{ jobs(limit: 3) { id title } }');
+    await never(a, '{ genres movie(id: "1") { id } }');
+  });
+  test('PRIVATE answers', async () => {
+    await never(a, '{ user(id: "3") { name email } }');
+  });
+  test('errors', async () => {
+    await never(a, '{ match(candidateId: "999999", jobId: "1") { score } }');
+    assert.deepEqual(codesOf((await read(a, '{ match(candidateId: "999999", jobId: "1") { score } }')).response), ['NOT_FOUND']);
+  });
+  test('x-cache-debug requests, which always run', async () => {
+    await stored(a, '{ movie(id: "11") { title } }');
+    await never(a, '{ movie(id: "11") { title } }', { 'x-cache-debug': '1' });
+  });
+});
