@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
 import { identifyCaller } from './auth/jwt.js';
@@ -18,7 +19,7 @@ import { ViewRefresher } from './services/viewRefresher.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
 import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
 import { countStatements } from './db/requestScope.js';
@@ -43,12 +44,24 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** What serves requests, whatever speaks HTTP in front of it: the tiers, the invalidation path, the services. */
+export interface Instance {
+  cache: Cache;
+  bus: InvalidationBus | undefined;
+  metrics: Metrics;
+  services: Services;
+  /** Builds the context of one request. */
+  contextFor(request: ContextRequest): Promise<Context>;
+  /** Stops the outbox reader and view refresher, flushes the match history, closes Redis. */
+  close(): Promise<void>;
+}
+
 /**
- * Builds and starts a gateway on `config.http` over `db`. `options.resolvers` replaces the
- * resolvers of resolvers/ (the benchmark's ceiling: the same server with constant answers).
+ * The cache tiers, the invalidation path (bus, outbox, view refresher) and the services over
+ * `db`, for `schema`. The gateway serves them; the benchmark's peers (bench/peers/) run the
+ * same resolvers over them with CACHE=off behind other servers.
  */
-export async function startGateway(config: Config, db: Db, options: { resolvers?: object } = {}): Promise<Gateway> {
-  const schema = buildSchema(options.resolvers);
+export async function assembleInstance(config: Config, db: Db, schema: GraphQLSchema): Promise<Instance> {
   const cache = createCache(config, schema, readTypeDefs());
   await cache.ready();
   const feed = new InvalidationFeed();
@@ -107,6 +120,30 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
       services,
     };
   };
+  return {
+    cache,
+    bus,
+    metrics,
+    services,
+    contextFor,
+    async close() {
+      await outbox.stop();
+      await views.stop();
+      await services.matchHistory.flush();
+      await bus?.close();
+      await cache.close();
+    },
+  };
+}
+
+/**
+ * Builds and starts a gateway on `config.http` over `db`. `options.resolvers` replaces the
+ * resolvers of resolvers/ (the benchmark's ceiling: the same server with constant answers).
+ */
+export async function startGateway(config: Config, db: Db, options: { resolvers?: object } = {}): Promise<Gateway> {
+  const schema = buildSchema(options.resolvers);
+  const instance = await assembleInstance(config, db, schema);
+  const { cache, bus, metrics, services, contextFor } = instance;
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
@@ -174,11 +211,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
     httpServer,
     async stop() {
       await apollo.stop();
-      await outbox.stop();
-      await views.stop();
-      await services.matchHistory.flush();
-      await bus?.close();
-      await cache.close();
+      await instance.close();
     },
   };
 }

@@ -24,6 +24,11 @@ export class TrustedDocuments {
     return this.byHash.get(hash);
   }
 
+  /** Every (hash, text). */
+  entries(): IterableIterator<[string, string]> {
+    return this.byHash.entries();
+  }
+
   get size(): number {
     return this.byHash.size;
   }
