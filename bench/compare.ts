@@ -10,7 +10,7 @@
  *
  * Writes bench/results/peers.md (peers-quick.md with --quick) and a chart beside it.
  * Options: --quick (one round, 100 connections, short windows: about 3 minutes), --rounds N,
- * --only <text> (the servers whose name holds it; the targets then cannot all be judged).
+ * --only <regexp> (the servers whose name matches; the targets are then not judged).
  */
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -32,9 +32,9 @@ const SCALE = 0.1;
 const CONNECTIONS = quick ? [100] : [10, 100];
 const WARM_MS = quick ? 1500 : 2500;
 const MEASURE_MS = quick ? 2500 : 4000;
-/** --only <text>: the servers whose name holds it (while working on one). */
+/** --only <regexp>: the servers whose name matches (while working on some). */
 const onlyArg = process.argv.indexOf('--only');
-const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : undefined;
+const ONLY = onlyArg > 0 ? new RegExp(process.argv[onlyArg + 1]) : undefined;
 
 interface Server {
   name: string;
@@ -87,7 +87,7 @@ interface Figures {
 
 const cells: Cell[] = [];
 for (const connections of CONNECTIONS) {
-  for (const server of SERVERS.filter((s) => !ONLY || s.name.includes(ONLY))) {
+  for (const server of SERVERS.filter((s) => !ONLY || ONLY.test(s.name))) {
     cells.push({ server, connections, variant: 'POST', workload: 'standard' });
     // The persisted-GET variant at the highest concurrency: what a CDN-fronted deployment sends.
     if (server.get && connections === Math.max(...CONNECTIONS)) cells.push({ server, connections, variant: 'GET', workload: 'standard' });
@@ -96,7 +96,7 @@ for (const connections of CONNECTIONS) {
 // Hot persisted GETs, warm: Strata's response tier next to fixed bytes, and Apollo's response cache.
 for (const name of ['node:http, fixed JSON', 'Apollo 5 + response cache (Redis)', 'Strata CACHE=l1+l2']) {
   const server = SERVERS.find((s) => s.name === name)!;
-  if (!ONLY || server.name.includes(ONLY)) cells.push({ server, connections: Math.max(...CONNECTIONS), variant: 'GET', workload: 'hot' });
+  if (!ONLY || ONLY.test(server.name)) cells.push({ server, connections: Math.max(...CONNECTIONS), variant: 'GET', workload: 'hot' });
 }
 
 const started = Date.now();

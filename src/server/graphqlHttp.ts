@@ -79,12 +79,13 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, key?: string): Promise<void> {
     const scope: RequestScope = { sqlStatements: 0 };
     const trace = key === undefined ? undefined : responses!.trace();
-    const response = await inRequestScope(scope, () =>
+    const run = () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
         context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
-      }),
-    );
+      });
+    // Statements are counted per request only where x-cache-debug reports them (requestScope.ts).
+    const response = await (req.headers['x-cache-debug'] ? inRequestScope(scope, run) : run());
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -23,8 +23,9 @@ before(async () => {
   gw = await startTestGateway({
     redisUrl: redis.url,
     postgresPort: proxy.port,
-    // Fail fast while Postgres is unreachable.
-    env: { PG_CONNECT_TIMEOUT_MS: '500', PG_QUERY_TIMEOUT_MS: '2000' },
+    // Fail fast while Postgres is unreachable. The entry tiers are under test: whole answers
+    // would stand in front of them (the response tier has its own tests, responseTier.test.ts).
+    env: { PG_CONNECT_TIMEOUT_MS: '500', PG_QUERY_TIMEOUT_MS: '2000', CACHE_RESPONSE_MB: '0' },
   });
   tap = tapStatements(gw.gateway.services.db);
 });

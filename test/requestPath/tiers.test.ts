@@ -14,7 +14,9 @@ let gw: TestGateway;
 let tap: StatementTap;
 before(async () => {
   redis = await startTestRedis();
-  gw = await startTestGateway({ redisUrl: redis.url });
+  // The entry tiers are under test: whole answers would stand in front of them (the response
+  // tier has its own tests, responseTier.test.ts).
+  gw = await startTestGateway({ redisUrl: redis.url, env: { CACHE_RESPONSE_MB: '0' } });
   tap = tapStatements(gw.gateway.services.db);
 });
 after(async () => {
