@@ -31,7 +31,7 @@ const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 :
 const SCALE = 0.1;
 const CONNECTIONS = quick ? [100] : [10, 100];
 const WARM_MS = quick ? 1500 : 2500;
-const MEASURE_MS = quick ? 2500 : 4000;
+const MEASURE_MS = quick ? 2500 : 3500;
 /** --only <regexp>: the servers whose name matches (while working on some). */
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? new RegExp(process.argv[onlyArg + 1]) : undefined;

@@ -142,6 +142,20 @@ describe('automatic persisted queries with Apollo Client', () => {
     }
   });
 
+  test('with PERSISTED_ONLY=true, queries registered before still run by hash; nothing new is registered', async () => {
+    const registered = '{ movie(id: "12") { id year } }';
+    dataOf(await postPersisted(a.url, sha256(registered), registered));
+    const locked = await startTestGateway({ redisUrl: redis.url, database: a.database, env: { PERSISTED_ONLY: 'true' } });
+    try {
+      assert.equal(dataOf(await getPersisted(locked.url, sha256(registered))).movie.id, '12');
+      const other = '{ movie(id: "13") { id year } }';
+      assert.deepEqual(codesOf(await postPersisted(locked.url, sha256(other), other)), ['PERSISTED_QUERY_REQUIRED']);
+      assert.equal(await redis.client.exists(`strata:{apq}:q:${sha256(other)}`), 0);
+    } finally {
+      await locked.stop();
+    }
+  });
+
   test('a malformed persistedQuery extension is a 400 with its code', async () => {
     const res = await fetch(a.url, {
       method: 'POST',
