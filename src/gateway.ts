@@ -162,12 +162,13 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
     },
     wsServer,
   );
+  const knownOperations = contractOperationNames();
   const apollo = createApollo({
     schema,
     config,
     metrics,
     httpServer,
-    knownOperations: contractOperationNames(),
+    knownOperations,
     stopSubscriptions: async () => {
       await subscriptions.dispose();
     },
@@ -181,7 +182,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         context: contextFor,
         persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
         limits: new QueryLimits(schema, config.limits),
-        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver),
+        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations),
         sizes: config.limits,
         beforeOperation: bus && (() => bus.caughtUp()),
         refused: (error) => metrics.errors.inc({ code: error.code }),

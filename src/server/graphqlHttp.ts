@@ -61,11 +61,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           ? paramsFromSearch(url.searchParams, sizes.variablesBytes)
           : paramsFromBody(await readBody(req, sizes.bodyBytes), req.headers['content-type'] ?? '', sizes.variablesBytes);
       const resolved = await persisted.resolve(params);
-      limits.check(resolved.query, params.operationName, params.variables);
+      const kind = limits.check(resolved.query, params.operationName, params.variables);
       await persisted.register(resolved);
       if (beforeOperation) await beforeOperation();
-      const key = responses?.keyOf(req, params, resolved);
-      if (key !== undefined && responses!.serve(req, res, key)) return;
+      // Only queries have answers the response tier may keep.
+      const key = kind === 'query' ? responses?.keyOf(req, params, resolved) : undefined;
+      if (key !== undefined && responses!.serve(req, res, key, params.operationName)) return;
       await execute(req, res, apolloRequest(req, params, resolved), requestId, key);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;

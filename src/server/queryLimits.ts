@@ -18,7 +18,7 @@ import { LRUCache } from 'lru-cache';
 import {
   getNamedType, getNullableType, isCompositeType, isInterfaceType, isListType, isObjectType, Kind, parse, valueFromASTUntyped,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
-  type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
+  type GraphQLSchema, type OperationDefinitionNode, type OperationTypeNode, type SelectionSetNode,
 } from 'graphql';
 import type { Config } from '../config.js';
 import { RequestError } from './requestError.js';
@@ -37,6 +37,8 @@ interface Analysis {
   refusal?: RequestError;
   /** Cost per operation name ('' for the only operation) where no variable changes it. */
   fixedCosts: Map<string, number>;
+  /** Query, mutation or subscription, per operation name ('' for the only operation). */
+  kinds?: Map<string, OperationTypeNode>;
   /** Kept only where a variable sizes a list: that cost is counted per request. */
   document?: DocumentNode;
 }
@@ -55,24 +57,30 @@ export class QueryLimits {
     private readonly settings: QueryLimitSettings,
   ) {}
 
-  /** Throws a RequestError if the operation `operationName` of `query`, with `variables`, is over a limit. */
-  check(query: string, operationName: string | undefined, variables: Record<string, unknown> | undefined): void {
+  /**
+   * Throws a RequestError if the operation `operationName` of `query`, with `variables`, is
+   * over a limit; else says what kind of operation it is (undefined when the text does not
+   * parse or names no such operation: Apollo reports that).
+   */
+  check(query: string, operationName: string | undefined, variables: Record<string, unknown> | undefined): OperationTypeNode | undefined {
     let analysis = this.analyses.get(query);
     if (!analysis) {
       analysis = this.analyze(query);
       this.analyses.set(query, analysis);
     }
     if (analysis.refusal) throw analysis.refusal;
+    const kind = analysis.kinds?.get(operationName ?? '');
     let cost = analysis.fixedCosts.get(operationName ?? '');
     if (cost === undefined) {
       // No such operation, or a text that does not parse: Apollo reports either.
       const operation = analysis.document && pickOperation(analysis.document, operationName);
-      if (!operation) return;
+      if (!operation) return kind;
       cost = new CostCounter(this.schema, analysis.document!, operation, variables ?? {}).total();
     }
     if (cost > this.settings.cost) {
       throw refuse('QUERY_TOO_COSTLY', `the query may cost ${formatCost(cost)}, over the limit of ${this.settings.cost} (MAX_QUERY_COST): each field costs 1, and a list multiplies what it selects by its limit, n or number of ids; ask for fewer items or fewer fields`, this.settings.cost, cost);
     }
+    return kind;
   }
 
   private analyze(query: string): Analysis {
@@ -98,8 +106,11 @@ export class QueryLimits {
     if (refusal) return { refusal, fixedCosts: new Map() };
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const fixedCosts = new Map<string, number>();
+    const kinds = new Map<string, OperationTypeNode>();
     let variableSized = false;
     for (const operation of operations) {
+      if (operation.name) kinds.set(operation.name.value, operation.operation);
+      if (operations.length === 1) kinds.set('', operation.operation);
       const counter = new CostCounter(this.schema, document, operation, {});
       const cost = counter.total();
       variableSized ||= counter.readVariables;
@@ -107,7 +118,7 @@ export class QueryLimits {
       if (operation.name) fixedCosts.set(operation.name.value, cost);
       if (operations.length === 1) fixedCosts.set('', cost);
     }
-    return { fixedCosts, document: variableSized ? document : undefined };
+    return { fixedCosts, kinds, document: variableSized ? document : undefined };
   }
 }
 

@@ -20,9 +20,11 @@ import { answerConditionally, etagOf } from './httpCaching.js';
 const PUBLIC = /^public, max-age=(\d+)$/;
 
 export class ResponseTier {
+  /** `knownOperations`: the names that may appear as a metric label (the contract's); others count as "other". */
   constructor(
     private readonly cache: ResponseCache,
     private readonly observer: CacheObserver,
+    private readonly knownOperations: ReadonlySet<string>,
   ) {}
 
   /** The key of a request's answer; undefined when it must run whatever is stored (x-cache-debug). */
@@ -33,10 +35,11 @@ export class ResponseTier {
   }
 
   /** Answers from the stored bytes of `key` if they are current; true when it did. */
-  serve(req: IncomingMessage, res: ServerResponse, key: string): boolean {
+  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined): boolean {
     const now = Date.now();
     const stored = this.cache.get(key, now);
-    this.observer.lookup(stored ? 'hit' : 'miss', 'response', 'operation', 1);
+    const label = operationName && this.knownOperations.has(operationName) ? operationName : 'other';
+    this.observer.lookup(stored ? 'hit' : 'miss', 'response', label, 1);
     if (!stored) return false;
     res.statusCode = 200;
     for (const name in stored.headers) res.setHeader(name, stored.headers[name]);

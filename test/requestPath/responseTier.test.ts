@@ -33,7 +33,8 @@ after(async () => {
   await redis?.stop();
 });
 
-const hits = (gw: GatewayProcess) => gw.metric('cache_hits_total{level="response",type="operation"}');
+/** Response-tier hits of operations outside the contract (these tests' own), from /metrics. */
+const hits = (gw: GatewayProcess) => gw.metric('cache_hits_total{level="response",type="other"}');
 const statements = (gw: GatewayProcess) => gw.metric('strata_sql_statements_total');
 
 /** POSTs `query` and says whether the response tier answered it (and that no SQL ran then). */

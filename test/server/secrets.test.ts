@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.js';
+import { setLogLevel } from '../../src/log.js';
 import { spawnListening } from '../helpers/gatewayProcess.js';
 import { freePort } from '../helpers/ports.js';
 import { TEST_JWT_SECRET } from '../helpers/gateway.js';
@@ -42,6 +43,7 @@ function makeCertificates(): void {
 }
 
 before(async () => {
+  setLogLevel('warn');
   dir = mkdtempSync(path.join(tmpdir(), 'strata-secrets-'));
   chmodSync(dir, 0o755);
   makeCertificates();
