@@ -1,9 +1,9 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
- * (it computes each response's Cache-Control), subscriptions refused over HTTP, the no-store fallback that reads it,
- * internal errors tied to their request id (masked in production), then observation and `x-cache-debug`,
- * whether the response tier may keep the answer, the sandbox page, and the drains that stop the
- * server cleanly.
+ * (it computes each response's Cache-Control), subscriptions refused over HTTP, the no-store
+ * fallback that reads the policy, internal errors tied to their request id (masked in
+ * production), observation and `x-cache-debug`, whether the response tier may keep the
+ * answer, the sandbox page, and the drains that stop the server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
