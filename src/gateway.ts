@@ -165,6 +165,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const knownOperations = contractOperationNames();
   const apollo = createApollo({
     schema,
+    policy: cache.policy,
     config,
     metrics,
     httpServer,

@@ -27,8 +27,10 @@ interface Hint {
 export class SchemaCachePolicy {
   private readonly types = new Map<string, Hint>();
   private readonly fields = new Map<string, { own: Hint | undefined; returns: string; composite: boolean }>();
+  private readonly roots: ReadonlySet<string>;
 
   constructor(schema: GraphQLSchema) {
+    this.roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((t) => (t ? [t.name] : [])));
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;
       this.types.set(type.name, hintOf(schema, type) ?? {});
@@ -59,6 +61,36 @@ export class SchemaCachePolicy {
       field.own?.maxAge ?? (field.own?.inheritMaxAge ? parent?.maxAge : returned?.maxAge) ?? 0;
     const scope = field.own?.scope === 'PRIVATE' || returned?.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC';
     return policy(maxAge, scope);
+  }
+
+  /**
+   * What one resolved field contributes to its response's policy, by the rules of Apollo's
+   * cache-control plugin: the hint of the type it returns, replaced by its own (unless its own
+   * says inheritMaxAge); a root field, or one returning an object type, without a maxAge
+   * restricts to 0; a leaf without one does not restrict (undefined). Unknown: undefined.
+   */
+  responseHint(coordinate: string): { maxAge?: number; scope?: CacheScope } {
+    const field = this.fields.get(coordinate);
+    if (!field) return {};
+    let maxAge: number | undefined;
+    let scope: CacheScope | undefined;
+    let inherit = false;
+    if (field.composite) {
+      const type = this.types.get(field.returns) ?? {};
+      ({ maxAge, scope } = type);
+      inherit = !!type.inheritMaxAge;
+    }
+    const own = field.own ?? {};
+    if (own.inheritMaxAge && maxAge === undefined) {
+      inherit = true;
+      scope = own.scope ?? scope;
+    } else {
+      maxAge = own.maxAge ?? maxAge;
+      scope = own.scope ?? scope;
+    }
+    const root = this.roots.has(coordinate.slice(0, coordinate.indexOf('.')));
+    if (maxAge === undefined && ((field.composite && !inherit) || root)) maxAge = 0;
+    return { maxAge, scope };
   }
 
   /** The longest maxAge of any type or field: what outlives every entry (tag versions). */

@@ -1,12 +1,12 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
- * (it computes each response's Cache-Control), subscriptions refused over HTTP, the no-store
+ * (each answer's Cache-Control, from its operation), subscriptions refused over HTTP, the no-store
  * fallback that reads the policy, internal errors tied to their request id (masked in
  * production), observation and `x-cache-debug`, whether the response tier may keep the
  * answer, the sandbox page, and the drains that stop the server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { codeOf } from '../errors.js';
@@ -21,9 +21,14 @@ import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 import { internalErrorsPlugin } from './plugins/internalErrors.js';
 import { subscriptionsOverWebSocketPlugin } from './plugins/subscriptionsOverWebSocket.js';
 import { responseTracePlugin } from './plugins/responseTrace.js';
+import { cachePolicyPlugin } from './plugins/cachePolicy.js';
+import { OperationPolicies } from '../cache/operationPolicy.js';
+import type { SchemaCachePolicy } from '../cache/policy.js';
 
 export function createApollo(options: {
   schema: GraphQLSchema;
+  /** The schema's @cacheControl hints, which give each answer its Cache-Control. */
+  policy: SchemaCachePolicy;
   config: Config;
   metrics: Metrics;
   httpServer: Server;
@@ -32,7 +37,7 @@ export function createApollo(options: {
   /** Operation names allowed as metric labels. */
   knownOperations: ReadonlySet<string>;
 }): ApolloServer<Context> {
-  const { schema, config, metrics, httpServer, stopSubscriptions, knownOperations } = options;
+  const { schema, policy, config, metrics, httpServer, stopSubscriptions, knownOperations } = options;
   return new ApolloServer<Context>({
     schema,
     // Stack traces only outside production; the request id in the response ties an error to its log line.
@@ -52,8 +57,9 @@ export function createApollo(options: {
           }
         : formatted,
     plugins: [
-      // The default maxAge of 0 means a field without a hint makes the response uncacheable.
-      ApolloServerPluginCacheControl({ defaultMaxAge: 0, calculateHttpHeaders: true }),
+      // Apollo's own would hook every field resolution; the policy is computed per operation instead.
+      ApolloServerPluginCacheControlDisabled(),
+      cachePolicyPlugin(new OperationPolicies(schema, policy)),
       subscriptionsOverWebSocketPlugin(),
       noStorePlugin(),
       internalErrorsPlugin(config.env === 'production'),
