@@ -1,6 +1,6 @@
 /**
- * HTTP caching of GraphQL answers, for browsers and CDNs. Apollo's cache-control plugin has
- * set `Cache-Control` from the schema's hints (plugins/noStore.ts and cacheDebug.ts make the
+ * HTTP caching of GraphQL answers, for browsers and CDNs. plugins/cachePolicy.ts has set
+ * `Cache-Control` from the operation's policy (plugins/noStore.ts and cacheDebug.ts make the
  * rest `no-store`); here it is written as `public, max-age=N` or `private, max-age=N`, with:
  *
  * - `Vary`: the request headers that change the answer. `Accept` (the media type Apollo

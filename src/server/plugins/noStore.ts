@@ -1,5 +1,5 @@
 /**
- * Says `Cache-Control: no-store` where the cache-control plugin says nothing: mutations, and
+ * Says `Cache-Control: no-store` where the cache policy plugin says nothing: mutations, and
  * responses whose policy is not cacheable (maxAge 0 or errors). Without it a CDN or browser
  * would fall back on its own heuristics.
  */
