@@ -17,7 +17,7 @@ import { projectRoot } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { startTestRedis } from '../test/helpers/testRedis.js';
 import {
-  CONNECTIONS, cacheLookups, each, engineRequests as engineRequestsOf, entityRequests, l1HitRate, load, percentile, standardMix, startServer, withCpu,
+  CONNECTIONS, cacheLookups, each, engineRequests as engineRequestsOf, entityRequests, hitRate, load, percentile, standardMix, startServer, withCpu,
 } from './workload.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -56,11 +56,11 @@ try {
       process.stderr.write(`measuring ${MEASURE_MS} ms with ${CONNECTIONS} connections… `);
       const lookupsBefore = await cacheLookups(server.url);
       const { latenciesMs, errors, cpuUsPerRequest } = await withCpu(server.child, () => load(server.url, MEASURE_MS, nextRequest));
-      const hitRate = l1HitRate(lookupsBefore, await cacheLookups(server.url));
+      const l1 = hitRate(lookupsBefore, await cacheLookups(server.url), 'l1');
       const sorted = latenciesMs.sort((a, b) => a - b);
       const row = {
         mode, round, rps: latenciesMs.length / (MEASURE_MS / 1000), p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors,
-        cpuUs: cpuUsPerRequest, l1HitRate: hitRate,
+        cpuUs: cpuUsPerRequest, l1HitRate: l1,
       };
       rows.push(row);
       process.stderr.write(`${Math.round(row.rps)} req/s\n`);

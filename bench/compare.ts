@@ -20,7 +20,7 @@ import { projectRoot } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { startTestRedis } from '../test/helpers/testRedis.js';
 import { spawnListening } from '../test/helpers/gatewayProcess.js';
-import { cacheLookups, cpuSeconds, percentile } from './workload.js';
+import { cacheLookups, cpuSeconds, hitRate, percentile } from './workload.js';
 import { everyKey, hotReads, standardWorkload } from './standardWorkload.js';
 import { runLoad, type Variant } from './loadgen.js';
 import { writeChart } from './chart.js';
@@ -137,9 +137,9 @@ async function measure(cell: Cell): Promise<Figures> {
     // Warm-up: every key once, then the mix for a while.
     if (cell.workload === 'standard') await runLoad({ url: a.url, connections: cell.connections, durationMs: 60_000, variant: cell.variant, next: everyKey(SCALE) });
     await runLoad({ url: a.url, connections: cell.connections, durationMs: WARM_MS, variant: cell.variant, next });
-    const before = await counters(a);
+    const before = await counters(a, cell.server);
     const load = await runLoad({ url: a.url, other: b?.url, connections: cell.connections, durationMs: MEASURE_MS, variant: cell.variant, next });
-    const after = await counters(a);
+    const after = await counters(a, cell.server);
     const perRequest = (key: keyof Counters) => ((after[key] as number) - (before[key] as number)) / load.requests;
     return {
       rps: load.requests / load.seconds,
@@ -182,18 +182,17 @@ interface Counters {
  * count (INFO commandstats, less the INFO calls), CPU seconds of the server, of every
  * Postgres process and of redis-server.
  */
-async function counters(server: { url: string; child: ChildProcess }): Promise<Counters> {
+async function counters(server: { url: string; child: ChildProcess }, kind: Server): Promise<Counters> {
   const { rows } = await database.db.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
   const calls = await redis.commandCalls();
   const redisCommands = Object.entries(calls).reduce((sum, [name, n]) => sum + (name === 'info' ? 0 : n), 0);
-  const isStrata = server.child.spawnargs.some((arg) => arg.endsWith('bench/server.ts'));
   return {
     transactions: Number(rows[0].n),
     redisCommands,
     serverCpu: cpuSeconds(server.child.pid) ?? NaN,
     postgresCpu: postgresCpuSeconds(),
     redisCpu: cpuSeconds(redisPid) ?? NaN,
-    lookups: isStrata ? await cacheLookups(server.url) : undefined,
+    lookups: kind.strata ? await cacheLookups(server.url) : undefined,
   };
 }
 
@@ -216,9 +215,8 @@ function postgresCpuSeconds(): number {
 function hitRates(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const rates: Record<string, number> = {};
   for (const level of ['response', 'l1', 'l2']) {
-    const hits = (after[`${level} hits`] ?? 0) - (before[`${level} hits`] ?? 0);
-    const misses = (after[`${level} misses`] ?? 0) - (before[`${level} misses`] ?? 0);
-    if (hits + misses > 0) rates[level] = hits / (hits + misses);
+    const rate = hitRate(before, after, level);
+    if (rate !== undefined) rates[level] = rate;
   }
   return rates;
 }

@@ -101,11 +101,11 @@ export async function cacheLookups(url: string): Promise<Record<string, number>>
   return totals;
 }
 
-/** The L1 hit rate between two `cacheLookups` readings, undefined when nothing was looked up. */
-export function l1HitRate(before: Record<string, number>, after: Record<string, number>): number | undefined {
+/** The hit rate of `level` (response, l1, l2) between two `cacheLookups` readings; undefined when nothing was looked up there. */
+export function hitRate(before: Record<string, number>, after: Record<string, number>, level: string): number | undefined {
   const delta = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
-  const lookups = delta('l1 hits') + delta('l1 misses');
-  return lookups === 0 ? undefined : delta('l1 hits') / lookups;
+  const lookups = delta(`${level} hits`) + delta(`${level} misses`);
+  return lookups === 0 ? undefined : delta(`${level} hits`) / lookups;
 }
 
 export interface BenchServer {

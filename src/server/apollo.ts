@@ -1,9 +1,9 @@
 /**
  * The Apollo Server of the gateway. Plugins are listed in pipeline order: cache policy first
- * (each answer's Cache-Control, from its operation), subscriptions refused over HTTP, the no-store
- * fallback that reads the policy, internal errors tied to their request id (masked in
- * production), observation and `x-cache-debug`, whether the response tier may keep the
- * answer, the sandbox page, and the drains that stop the server cleanly.
+ * (each answer's Cache-Control, from its operation), the no-store fallback that reads it,
+ * internal errors tied to their request id (masked in production), observation and
+ * `x-cache-debug`, whether the response tier may keep the answer, the sandbox page, and the
+ * drains that stop the server cleanly.
  */
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -19,7 +19,6 @@ import { observePlugin } from './plugins/observe.js';
 import { sandboxLandingPage } from './plugins/sandbox.js';
 import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 import { internalErrorsPlugin } from './plugins/internalErrors.js';
-import { subscriptionsOverWebSocketPlugin } from './plugins/subscriptionsOverWebSocket.js';
 import { responseTracePlugin } from './plugins/responseTrace.js';
 import { cachePolicyPlugin } from './plugins/cachePolicy.js';
 import { OperationPolicies } from '../cache/operationPolicy.js';
@@ -60,7 +59,6 @@ export function createApollo(options: {
       // Apollo's own would hook every field resolution; the policy is computed per operation instead.
       ApolloServerPluginCacheControlDisabled(),
       cachePolicyPlugin(new OperationPolicies(schema, policy)),
-      subscriptionsOverWebSocketPlugin(),
       noStorePlugin(),
       internalErrorsPlugin(config.env === 'production'),
       observePlugin(metrics, knownOperations),

@@ -6,7 +6,8 @@
  * 2. CSRF prevention (csrf.ts);
  * 3. the parameters, from the query string or a JSON body, within their size limits (params.ts);
  * 4. the text to run, through persisted queries (persisted/);
- * 5. the query limits (queryLimits.ts), before any validation or execution;
+ * 5. the query limits (queryLimits.ts), before any validation or execution; subscriptions
+ *    are for the WebSocket on the same path;
  * 6. a persisted-query registration stored, now that the text passed the limits;
  * 7. invalidations other instances have sent applied (the bus);
  * 8. the response tier (responseTier.ts): a stored, current answer is sent as it is;
@@ -18,6 +19,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/s
 import type { Config } from '../config.js';
 import type { Context, ContextRequest } from './context.js';
 import type { ResponseTier } from './responseTier.js';
+import { ResponseTrace } from '../cache/responses.js';
 import { inRequestScope, type RequestScope } from '../db/requestScope.js';
 import { preventCsrf } from './csrf.js';
 import { paramsFromBody, paramsFromSearch, type GraphQLParams } from './params.js';
@@ -62,6 +64,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           : paramsFromBody(await readBody(req, sizes.bodyBytes), req.headers['content-type'] ?? '', sizes.variablesBytes);
       const resolved = await persisted.resolve(params);
       const kind = limits.check(resolved.query, params.operationName, params.variables);
+      if (kind === 'subscription') {
+        throw new RequestError(400, 'BAD_REQUEST', 'subscriptions are served over WebSocket at this URL (graphql-transport-ws protocol, e.g. the graphql-ws client), not over HTTP');
+      }
       await persisted.register(resolved);
       if (beforeOperation) await beforeOperation();
       // Only queries have answers the response tier may keep.
@@ -79,7 +84,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   /** Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may. */
   async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, key?: string): Promise<void> {
     const scope: RequestScope = { sqlStatements: 0 };
-    const trace = key === undefined ? undefined : responses!.trace();
+    const trace = key === undefined ? undefined : new ResponseTrace();
     const run = () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,

@@ -1,7 +1,7 @@
 /**
  * HTTP caching of GraphQL answers, for browsers and CDNs. plugins/cachePolicy.ts has set
- * `Cache-Control` from the operation's policy (plugins/noStore.ts and cacheDebug.ts make the
- * rest `no-store`); here it is written as `public, max-age=N` or `private, max-age=N`, with:
+ * `Cache-Control` from the operation's policy, `public, max-age=N` or `private, max-age=N`
+ * (plugins/noStore.ts and cacheDebug.ts make the rest `no-store`); here it gets:
  *
  * - `Vary`: the request headers that change the answer. `Accept` (the media type Apollo
  *   answers in) and `x-cache-debug` always; `Authorization` when the answer is PRIVATE (it is
@@ -13,31 +13,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Sets the caching headers of an answer about to be sent (`body`: its text, undefined when it
- * streams; `etag`: its ETag if already known). True when it was answered 304 instead: nothing
- * more to send.
+ * streams; `knownEtag`: its ETag if already known, as for a stored answer). True when it was
+ * answered 304 instead: nothing more to send.
  */
 export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined, knownEtag?: string): boolean {
-  const policy = /^max-age=(\d+), (public|private)$/.exec(String(res.getHeader('cache-control') ?? '')) ?? ['', undefined, undefined];
-  const [, maxAge, scope] = policy;
-  if (scope) res.setHeader('cache-control', `${scope}, max-age=${maxAge}`);
+  const scope = /^(public|private), max-age=\d+$/.exec(String(res.getHeader('cache-control') ?? ''))?.[1];
   res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : 'accept, x-cache-debug');
   if (scope === undefined || body === undefined || req.method !== 'GET' || res.statusCode !== 200) return false;
-  return answerConditionally(req, res, knownEtag ?? etagOf(body));
-}
-
-/** The ETag of an answer: a hash of its body. */
-export function etagOf(body: string): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-}
-
-/** On a GET answered 200, sets `etag`; answers 304 (true) if If-None-Match has it. */
-export function answerConditionally(req: IncomingMessage, res: ServerResponse, etag: string): boolean {
-  if (req.method !== 'GET' || res.statusCode !== 200) return false;
+  const etag = knownEtag ?? etagOf(body);
   res.setHeader('etag', etag);
   if (!matchesEtag(req.headers['if-none-match'], etag)) return false;
   res.statusCode = 304;
   res.end();
   return true;
+}
+
+/** The ETag of an answer: a hash of its body. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
 /** If-None-Match: a list of ETags (weak ones compare equal to strong ones), or *. */

@@ -11,11 +11,11 @@
  * same for everyone, and PRIVATE answers are never kept here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ResponseTrace, type ResponseCache } from '../cache/responses.js';
+import type { ResponseCache, ResponseTrace } from '../cache/responses.js';
 import type { CacheObserver } from '../cache/index.js';
 import type { GraphQLParams } from './params.js';
 import type { ResolvedQuery } from './persisted/index.js';
-import { answerConditionally, etagOf } from './httpCaching.js';
+import { etagOf, writeCachingHeaders } from './httpCaching.js';
 
 const PUBLIC = /^public, max-age=(\d+)$/;
 
@@ -43,15 +43,9 @@ export class ResponseTier {
     if (!stored) return false;
     res.statusCode = 200;
     for (const name in stored.headers) res.setHeader(name, stored.headers[name]);
-    res.setHeader('vary', 'accept, x-cache-debug');
     res.setHeader('age', Math.floor((now - stored.storedAt) / 1000));
-    if (!answerConditionally(req, res, stored.etag)) res.end(stored.body);
+    if (!writeCachingHeaders(req, res, stored.body, stored.etag)) res.end(stored.body);
     return true;
-  }
-
-  /** A trace for a request that runs: what its loaders serve is recorded in it. */
-  trace(): ResponseTrace {
-    return new ResponseTrace();
   }
 
   /** Keeps the answer just sent, if it may be kept (`res` holds its status and headers). */

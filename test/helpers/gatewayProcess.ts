@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../src/config.js';
 import { signToken } from '../../src/auth/jwt.js';
 import { TEST_JWT_SECRET, type GraphQLResponse } from './gateway.js';
+import { createTestDatabase, type TestDatabase } from './testDb.js';
+import { startTestRedis, type TestRedis } from './testRedis.js';
 
 export interface GatewayProcess {
   url: string;
@@ -80,6 +82,34 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** A deployment of the test's own: a database, a redis-server, and instances over both. */
+export interface TestDeployment {
+  database: TestDatabase;
+  redis: TestRedis;
+  instances: GatewayProcess[];
+  /** Stops the instances, then drops the database and stops Redis. */
+  stop(): Promise<void>;
+}
+
+/** `count` gateway processes over a new seeded database and a new redis-server, `env` on each. */
+export async function startDeployment(count: number, env: Record<string, string> = {}): Promise<TestDeployment> {
+  const redis = await startTestRedis();
+  const database = await createTestDatabase({ scale: 0.05 });
+  const instances = await Promise.all(
+    Array.from({ length: count }, () => startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env })),
+  );
+  return {
+    database,
+    redis,
+    instances,
+    async stop() {
+      await Promise.all(instances.map((instance) => instance.stop()));
+      await database.drop();
+      await redis.stop();
     },
   };
 }

@@ -9,31 +9,25 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import type { TestDatabase } from '../helpers/testDb.js';
 import { until } from '../helpers/until.js';
-import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import type { TestRedis } from '../helpers/testRedis.js';
+import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
 import { dataOf } from '../helpers/gateway.js';
 
 /** OUTBOX_POLL_MS of both instances: the stated bound for writes that bypass the gateway. */
 const OUTBOX_POLL_MS = 1000;
+let deployment: TestDeployment;
 let redis: TestRedis;
 let database: TestDatabase;
 let a: GatewayProcess;
 let b: GatewayProcess;
 before(async () => {
-  redis = await startTestRedis();
-  database = await createTestDatabase({ scale: 0.05 });
-  const env = { OUTBOX_POLL_MS: String(OUTBOX_POLL_MS) };
-  [a, b] = await Promise.all([
-    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
-    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
-  ]);
+  deployment = await startDeployment(2, { OUTBOX_POLL_MS: String(OUTBOX_POLL_MS) });
+  ({ redis, database, instances: [a, b] } = deployment);
 });
 after(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-  await redis?.stop();
+  await deployment?.stop();
 });
 
 const DEBUG = { headers: { 'x-cache-debug': '1' } };

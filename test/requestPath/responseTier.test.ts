@@ -7,30 +7,22 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
-import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import type { TestDatabase } from '../helpers/testDb.js';
+import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
 import { until } from '../helpers/until.js';
 import { codesOf, dataOf, type GraphQLResponse } from '../helpers/gateway.js';
 
 const OUTBOX_POLL_MS = 1000;
-let redis: TestRedis;
+let deployment: TestDeployment;
 let database: TestDatabase;
 let a: GatewayProcess;
 let b: GatewayProcess;
 before(async () => {
-  redis = await startTestRedis();
-  database = await createTestDatabase({ scale: 0.05 });
-  const env = { OUTBOX_POLL_MS: String(OUTBOX_POLL_MS) };
-  [a, b] = await Promise.all([
-    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
-    startGatewayProcess({ databaseUrl: database.url, redisUrl: redis.url, env }),
-  ]);
+  deployment = await startDeployment(2, { OUTBOX_POLL_MS: String(OUTBOX_POLL_MS) });
+  ({ database, instances: [a, b] } = deployment);
 });
 after(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await database?.drop();
-  await redis?.stop();
+  await deployment?.stop();
 });
 
 /** Response-tier hits of operations outside the contract (these tests' own), from /metrics. */

@@ -174,7 +174,7 @@ describe('automatic persisted queries with Apollo Client', () => {
 });
 
 /** GET with only the hash, as a persisted-query client sends it. */
-export async function getPersisted(url: string, hash: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function getPersisted(url: string, hash: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
   const search = new URLSearchParams({ extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }) });
   if (variables) search.set('variables', JSON.stringify(variables));
   const res = await fetch(`${url}?${search}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -67,7 +67,7 @@ before(async () => {
     // No anonymous access: only the `strata` ACL user, with its password.
     '--user', 'default', 'off', '--user', 'strata', 'on', `>${REDIS_PASSWORD}`, '~*', '&*', '+@all',
   ], { stdio: 'ignore' });
-  redis = new Redis({ port: redisPort, host: '127.0.0.1', username: 'strata', password: REDIS_PASSWORD, tls: { ca: execFileSync('cat', [path.join(dir, 'ca.pem')]).toString() }, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  redis = new Redis({ port: redisPort, host: '127.0.0.1', username: 'strata', password: REDIS_PASSWORD, tls: { ca: readFileSync(path.join(dir, 'ca.pem'), 'utf8') }, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
   for (let i = 0; i < 50 && redis.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await redis.ping(), 'PONG');

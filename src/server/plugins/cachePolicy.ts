@@ -1,6 +1,6 @@
 /**
  * Sets each answer's `Cache-Control` from its operation's policy (cache/operationPolicy.ts):
- * `max-age=N, public|private` for a query answered without errors whose policy has a maxAge;
+ * `public, max-age=N` or `private, max-age=N` for a query answered without errors whose policy has a maxAge;
  * nothing otherwise (noStore.ts then says `no-store`). It stands in for Apollo's cache-control
  * plugin, which is disabled: that one folds the same hints per field, on every request.
  */
@@ -14,7 +14,7 @@ export function cachePolicyPlugin<T extends object>(policies: OperationPolicies)
         async willSendResponse({ response, document, operation }) {
           if (response.body.kind !== 'single' || response.body.singleResult.errors || !document || operation?.operation !== 'query') return;
           const { maxAge, scope } = policies.of(document, operation);
-          if (maxAge) response.http.headers.set('cache-control', `max-age=${maxAge}, ${scope.toLowerCase()}`);
+          if (maxAge) response.http.headers.set('cache-control', `${scope.toLowerCase()}, max-age=${maxAge}`);
         },
       };
     },
