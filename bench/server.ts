@@ -5,6 +5,9 @@
  * from rows read into memory at start, so the ratio to it is the cost of fetching data,
  * cached or not. Prints "listening <port>".
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { startGateway } from '../src/gateway.js';
@@ -23,9 +26,27 @@ const config = loadConfig({
   CACHE: mode === 'ceiling' ? 'off' : mode,
   ...(mode === 'l1+l2' ? { REDIS_URL: process.env.REDIS_URL } : {}),
   LOG_LEVEL: 'error',
+  ...(process.env.CACHE_RESPONSE_MB ? { CACHE_RESPONSE_MB: process.env.CACHE_RESPONSE_MB } : {}),
 });
 const db = createPool(config.database.url!, config.database);
 const gateway = await startGateway(config, db, mode === 'ceiling' ? { resolvers: constantResolvers(await rowsInMemory(db)) } : {});
 console.log(`listening ${gateway.port}`);
-// Under --cpu-prof, the profile is written at exit: leave on SIGINT as on SIGTERM.
-process.on('SIGINT', () => process.exit(0));
+// BENCH_PROFILE=<dir>: SIGUSR2 starts a CPU profile (after a warm-up, say) and SIGINT writes
+// it there, so the profile holds only the window being studied (open it in Chrome DevTools or
+// speedscope). Without it, SIGINT leaves as SIGTERM does (and --cpu-prof writes at exit).
+const profileDir = process.env.BENCH_PROFILE;
+let profiling: Session | undefined;
+if (profileDir) {
+  process.on('SIGUSR2', () => {
+    profiling = new Session();
+    profiling.connect();
+    profiling.post('Profiler.enable', () => profiling!.post('Profiler.start'));
+  });
+}
+process.on('SIGINT', () => {
+  if (!profiling) process.exit(0);
+  profiling.post('Profiler.stop', (err, result) => {
+    if (!err) writeFileSync(path.join(profileDir!, `strata-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+    process.exit(0);
+  });
+});
