@@ -30,6 +30,7 @@ import { PersistedQueries, PersistedQueryStore, TrustedDocuments } from './serve
 import { QueryLimits } from './server/queryLimits.js';
 import type { Context, ContextRequest, Services } from './server/context.js';
 import { ResponseTier } from './server/responseTier.js';
+import { ListsByIds } from './server/listByIds.js';
 import { logger } from './log.js';
 
 const log = logger('gateway');
@@ -183,7 +184,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         context: contextFor,
         persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
         limits: new QueryLimits(schema, config.limits),
-        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations),
+        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations, new ListsByIds(schema)),
         sizes: config.limits,
         beforeOperation: bus && (() => bus.caughtUp()),
         refused: (error) => metrics.errors.inc({ code: error.code }),

@@ -20,7 +20,8 @@ export interface StoredResponse {
   body: string;
   /** Headers to send again: content-type, cache-control. */
   headers: Record<string, string>;
-  etag: string;
+  /** Of a whole answer; not of a list's item (responseTier.ts serveList). */
+  etag?: string;
   storedAt: number;
 }
 

@@ -1,5 +1,5 @@
-/** updateCandidate: a partial update of a candidate's profile. One transaction. */
-import { inTransaction, type Db } from '../db/pool.js';
+/** updateCandidate: a partial update of a candidate's profile. One statement. */
+import { AS_GATEWAY, type Db } from '../db/pool.js';
 import type { CandidateRow } from '../db/rows.js';
 import { NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
@@ -31,14 +31,13 @@ export async function updateCandidate(
   }
   if (changes.location != null) Object.assign(columns, check.location(changes.location, 'input.location'));
 
-  return inTransaction(db, async (client) => {
-    const names = Object.keys(columns);
-    const { rows } = await client.query<CandidateRow>(
-      `UPDATE candidates SET ${names.map((name, i) => `${name} = $${i + 2}`).join(', ')} WHERE id = $1
-       RETURNING id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng`,
-      [id, ...names.map((name) => columns[name])],
-    );
-    if (rows.length === 0) throw new NotFoundError('Candidate', id);
-    return { result: rows[0], events: [{ type: 'CandidateUpdated', candidateId: id }] };
-  });
+  const names = Object.keys(columns);
+  const { rows } = await db.query<CandidateRow>(
+    `WITH ${AS_GATEWAY}
+     UPDATE candidates SET ${names.map((name, i) => `${name} = $${i + 2}`).join(', ')} FROM writer WHERE id = $1
+     RETURNING id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng`,
+    [id, ...names.map((name) => columns[name])],
+  );
+  if (rows.length === 0) throw new NotFoundError('Candidate', id);
+  return { result: rows[0], events: [{ type: 'CandidateUpdated', candidateId: id }] };
 }

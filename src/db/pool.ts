@@ -41,6 +41,14 @@ export function createPool(url: string, config: Config['database']): Db {
  */
 export type Writer = 'gateway' | 'seed';
 
+/**
+ * A write that is one statement needs no BEGIN and COMMIT (a statement is its own transaction),
+ * nor a client of its own: one round trip. It marks itself the gateway's with this CTE,
+ * `WITH ${AS_GATEWAY}, …`, and must read `writer` (join it), so that the setting is made before
+ * the statement's rows change; the outbox triggers run at the end of the statement.
+ */
+export const AS_GATEWAY = "writer AS (SELECT set_config('strata.writer', 'gateway', true) AS gateway_writer)";
+
 /** Runs `work` in one transaction on one client, as `writer`; rolls back if it throws. */
 export async function inTransaction<T>(db: Db, work: (client: pg.PoolClient) => Promise<T>, writer: Writer = 'gateway'): Promise<T> {
   const client = await db.connect();

@@ -10,7 +10,8 @@
  *    are for the WebSocket on the same path;
  * 6. a persisted-query registration stored, now that the text passed the limits;
  * 7. invalidations other instances have sent applied (the bus);
- * 8. the response tier (responseTier.ts): a stored, current answer is sent as it is;
+ * 8. the response tier (responseTier.ts): a stored, current answer is sent as it is, and a list
+ *    by ids (listByIds.ts) is put together from its items' stored pieces, running the missing;
  * 9. Apollo: validation, execution, the plugins (apollo.ts);
  * 10. the caching headers (httpCaching.ts), the answer, and the response tier keeps it if it may.
  */
@@ -48,19 +49,27 @@ export interface GraphQLHandlerOptions {
 
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const { apollo, context, persisted, limits, sizes, responses, beforeOperation, refused } = options;
-  return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse, search: string, requestId: string): Promise<void> => {
     try {
       if (req.method !== 'GET' && req.method !== 'POST') {
         throw new RequestError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported; send GraphQL as POST (JSON) or GET`, {}, { allow: 'GET, POST, OPTIONS' });
       }
-      if (req.method === 'GET' && wantsSandbox(req, url)) {
+      // A GET seen before, whose answer is stored: what its parameters led to is known.
+      const seen = req.method === 'GET' ? responses?.seenGet(req, search) : undefined;
+      if (seen) {
+        preventCsrf(req.headers);
+        if (beforeOperation) await beforeOperation();
+        if (responses!.serve(req, res, seen.key, seen.operationName)) return;
+      }
+      const searchParams = req.method === 'GET' ? new URLSearchParams(search) : undefined;
+      if (searchParams && wantsSandbox(req, searchParams)) {
         // A browser opening the URL: Apollo serves the sandbox page (plugins/sandbox.ts).
-        return await execute(req, res, { method: 'GET', headers: headerMap(req), search: url.search, body: undefined }, requestId);
+        return await execute(req, res, { method: 'GET', headers: headerMap(req), search, body: undefined }, requestId);
       }
       preventCsrf(req.headers);
       const params =
-        req.method === 'GET'
-          ? paramsFromSearch(url.searchParams, sizes.variablesBytes)
+        searchParams
+          ? paramsFromSearch(searchParams, sizes.variablesBytes)
           : paramsFromBody(await readBody(req, sizes.bodyBytes), req.headers['content-type'] ?? '', sizes.variablesBytes);
       const resolved = await persisted.resolve(params);
       const kind = limits.check(resolved.query, params.operationName, params.variables);
@@ -69,10 +78,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
       await persisted.register(resolved);
       if (beforeOperation) await beforeOperation();
-      // Only queries have answers the response tier may keep.
-      const key = kind === 'query' ? responses?.keyOf(req, params, resolved) : undefined;
-      if (key !== undefined && responses!.serve(req, res, key, params.operationName)) return;
-      await execute(req, res, apolloRequest(req, params, resolved), requestId, key);
+      // Only queries have answers the response tier may keep; a list by ids, item by item.
+      const list = kind === 'query' ? responses?.listPlan(resolved.query, params.operationName) : undefined;
+      const key = kind === 'query' ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
+      if (key !== undefined) {
+        const served = list
+          ? await responses!.serveList(req, res, key, list, params.variables ?? {}, params.operationName, (variables) =>
+              run(req, apolloRequest(req, { ...params, variables }, resolved), requestId, new ResponseTrace()),
+            )
+          : responses!.serve(req, res, key, params.operationName, searchParams && search);
+        if (served) return;
+      }
+      await execute(req, res, apolloRequest(req, params, resolved), requestId, list ? undefined : key);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       refused?.(err);
@@ -83,15 +100,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
   /** Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may. */
   async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, key?: string): Promise<void> {
-    const scope: RequestScope = { sqlStatements: 0 };
-    const trace = key === undefined ? undefined : new ResponseTrace();
-    const run = () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest,
-        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
-      });
-    // Statements are counted per request only where x-cache-debug reports them (requestScope.ts).
-    const response = await (req.headers['x-cache-debug'] ? inRequestScope(scope, run) : run());
+    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace());
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
@@ -104,6 +113,19 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     writeCachingHeaders(req, res, undefined);
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  }
+
+  /** Apollo's answer to the request; `trace`, when given, records the versions it was built from. */
+  async function run<T extends ResponseTrace | undefined>(req: IncomingMessage, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, trace: T) {
+    const scope: RequestScope = { sqlStatements: 0 };
+    const answer = () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
+      });
+    // Statements are counted per request only where x-cache-debug reports them (requestScope.ts).
+    const response = await (req.headers['x-cache-debug'] ? inRequestScope(scope, answer) : answer());
+    return { response, trace };
   }
 }
 
@@ -134,8 +156,8 @@ function headerMap(req: IncomingMessage): HeaderMap {
 }
 
 /** A page load, not an operation: no GraphQL parameters, and HTML accepted. */
-function wantsSandbox(req: IncomingMessage, url: URL): boolean {
-  return !url.searchParams.has('query') && !url.searchParams.has('extensions') && (req.headers.accept ?? '').includes('text/html');
+function wantsSandbox(req: IncomingMessage, search: URLSearchParams): boolean {
+  return !search.has('query') && !search.has('extensions') && (req.headers.accept ?? '').includes('text/html');
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {

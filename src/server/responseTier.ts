@@ -9,43 +9,163 @@
  * operation name, the variables (keys sorted, so their order does not matter) and the
  * Accept header (the media type Apollo answers in). Not the caller: a PUBLIC answer is the
  * same for everyone, and PRIVATE answers are never kept here.
+ *
+ * A list by ids (listByIds.ts) is kept as pieces instead, one per item, under the key made
+ * without the ids and the id: its answer is put together from them, and only the ids without
+ * a current piece run.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ResponseCache, ResponseTrace } from '../cache/responses.js';
+import { LRUCache } from 'lru-cache';
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import type { ResponseCache, ResponseTrace, StoredResponse } from '../cache/responses.js';
 import type { CacheObserver } from '../cache/index.js';
 import type { GraphQLParams } from './params.js';
 import type { ResolvedQuery } from './persisted/index.js';
 import { etagOf, writeCachingHeaders } from './httpCaching.js';
+import type { ListPlan, ListsByIds } from './listByIds.js';
 
 const PUBLIC = /^public, max-age=(\d+)$/;
 
+/** Runs the request with other variables through Apollo, tracing what its answer was built from. */
+export type RunWith = (variables: Record<string, unknown>) => Promise<{ response: HTTPGraphQLResponse; trace: ResponseTrace }>;
+
+/** A GET's query string seen before: where its answer is stored. */
+export interface SeenGet {
+  key: string;
+  operationName: string | undefined;
+}
+
 export class ResponseTier {
+  /** Query strings of GETs answered here (seenGet); bounded in bytes, since a URL may be long. */
+  private readonly gets = new LRUCache<string, SeenGet>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (seen, search) => search.length + seen.key.length });
+
   /** `knownOperations`: the names that may appear as a metric label (the contract's); others count as "other". */
   constructor(
     private readonly cache: ResponseCache,
     private readonly observer: CacheObserver,
     private readonly knownOperations: ReadonlySet<string>,
+    private readonly lists: ListsByIds,
   ) {}
 
-  /** The key of a request's answer; undefined when it must run whatever is stored (x-cache-debug). */
-  keyOf(req: IncomingMessage, params: GraphQLParams, resolved: ResolvedQuery): string | undefined {
+  /** How to answer the operation item by item, when it is a list by ids (listByIds.ts). */
+  listPlan(query: string, operationName: string | undefined): ListPlan | undefined {
+    return this.lists.plan(query, operationName);
+  }
+
+  /**
+   * The key of a request's answer; undefined when it must run whatever is stored (x-cache-debug).
+   * `without`: a variable left out (the ids of a list answered item by item).
+   */
+  keyOf(req: IncomingMessage, params: GraphQLParams, resolved: ResolvedQuery, without?: string): string | undefined {
     if (req.headers['x-cache-debug']) return undefined;
-    const variables = params.variables === undefined ? '' : canonicalJson(params.variables);
+    let given = params.variables;
+    if (given && without !== undefined) {
+      given = { ...given };
+      delete given[without];
+    }
+    const variables = given === undefined ? '' : canonicalJson(given);
     return `${req.headers.accept ?? ''}\n${params.operationName ?? ''}\n${variables}\n${resolved.hash ?? resolved.query}`;
   }
 
-  /** Answers from the stored bytes of `key` if they are current; true when it did. */
-  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined): boolean {
+  /**
+   * The key a GET with this query string (and Accept header) was last answered under, here:
+   * the same string has the same parameters, resolves to the same text and passes the same
+   * limits, so it can be answered without parsing them again. Undefined when not seen.
+   */
+  seenGet(req: IncomingMessage, search: string): SeenGet | undefined {
+    if (req.headers['x-cache-debug'] || search === '') return undefined;
+    return this.gets.get(`${req.headers.accept ?? ''}\n${search}`);
+  }
+
+  /**
+   * Answers from the stored bytes of `key` if they are current; true when it did. `search`: a
+   * GET's query string, remembered with the key when it was answered (seenGet).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string): boolean {
     const now = Date.now();
     const stored = this.cache.get(key, now);
-    const label = operationName && this.knownOperations.has(operationName) ? operationName : 'other';
-    this.observer.lookup(stored ? 'hit' : 'miss', 'response', label, 1);
+    this.observer.lookup(stored ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (!stored) return false;
+    if (search) this.gets.set(`${req.headers.accept ?? ''}\n${search}`, { key, operationName });
     res.statusCode = 200;
     for (const name in stored.headers) res.setHeader(name, stored.headers[name]);
     res.setHeader('age', Math.floor((now - stored.storedAt) / 1000));
     if (!writeCachingHeaders(req, res, stored.body, stored.etag)) res.end(stored.body);
     return true;
+  }
+
+  /**
+   * Answers a list by ids (listByIds.ts) from its items' pieces, stored under `key` and the id:
+   * the ids without a current piece are run (once each, through `run`) and their items kept as
+   * pieces, each recording every version the run read. False when it could not answer this way
+   * (ids not a list, or the run was not a clean PUBLIC answer): the caller runs the request.
+   */
+  async serveList(
+    req: IncomingMessage,
+    res: ServerResponse,
+    key: string,
+    plan: ListPlan,
+    variables: Record<string, unknown>,
+    operationName: string | undefined,
+    run: RunWith,
+  ): Promise<boolean> {
+    const ids = variables[plan.idsVariable];
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' || typeof id === 'number')) return false;
+    const now = Date.now();
+    const pieces = new Map<string, StoredResponse>();
+    for (const id of ids) {
+      const piece = pieces.has(String(id)) ? undefined : this.cache.get(`${key}\n${id}`, now);
+      if (piece) pieces.set(String(id), piece);
+    }
+    const missing = [...new Set(ids.map(String))].filter((id) => !pieces.has(id));
+    this.observer.lookup(missing.length === 0 ? 'hit' : 'miss', 'response', this.label(operationName), 1);
+    if (missing.length > 0) {
+      const ran = await this.runPieces(key, plan, variables, missing, run);
+      if (!ran) return false;
+      for (const [id, piece] of ran) pieces.set(id, piece);
+    }
+    let maxAge = Infinity;
+    let storedAt = now;
+    for (const piece of pieces.values()) {
+      maxAge = Math.min(maxAge, Number(PUBLIC.exec(piece.headers['cache-control'])![1]));
+      storedAt = Math.min(storedAt, piece.storedAt);
+    }
+    const body = `{"data":{"${plan.responseKey}":[${ids.map((id) => pieces.get(String(id))!.body).join(',')}]}}\n`;
+    res.statusCode = 200;
+    res.setHeader('content-type', pieces.values().next().value!.headers['content-type']);
+    res.setHeader('cache-control', `public, max-age=${maxAge}`);
+    res.setHeader('age', Math.floor((now - storedAt) / 1000));
+    if (!writeCachingHeaders(req, res, body)) res.end(body);
+    return true;
+  }
+
+  /** Runs the list for `missing` ids only and keeps each item as a piece (null items are sent, not kept). */
+  private async runPieces(key: string, plan: ListPlan, variables: Record<string, unknown>, missing: string[], run: RunWith): Promise<Map<string, StoredResponse> | undefined> {
+    const { response, trace } = await run({ ...variables, [plan.idsVariable]: missing });
+    const cacheControl = response.headers.get('cache-control') ?? '';
+    const maxAge = PUBLIC.exec(cacheControl)?.[1];
+    if ((response.status ?? 200) !== 200 || response.body.kind !== 'complete' || maxAge === undefined) return undefined;
+    let items: unknown;
+    try {
+      const answer = JSON.parse(response.body.string) as { errors?: unknown; data?: Record<string, unknown> };
+      items = answer.errors === undefined ? answer.data?.[plan.responseKey] : undefined;
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(items) || items.length !== missing.length) return undefined;
+    const headers = { 'content-type': response.headers.get('content-type') ?? 'application/json; charset=utf-8', 'cache-control': cacheControl };
+    const storedAt = Date.now();
+    const pieces = new Map<string, StoredResponse>();
+    missing.forEach((id, i) => {
+      const piece = { body: JSON.stringify(items[i]), headers, storedAt };
+      pieces.set(id, piece);
+      if (items[i] !== null) this.cache.set(`${key}\n${id}`, piece, trace, Number(maxAge) * 1000);
+    });
+    return pieces;
+  }
+
+  private label(operationName: string | undefined): string {
+    return operationName && this.knownOperations.has(operationName) ? operationName : 'other';
   }
 
   /** Keeps the answer just sent, if it may be kept (`res` holds its status and headers). */

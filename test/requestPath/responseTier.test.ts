@@ -82,6 +82,80 @@ describe('answers from the response tier', () => {
   });
 });
 
+describe('a GET seen before', () => {
+  const query = '{ job(id: "14") { id title } }';
+  const url = () => `${a.url}?query=${encodeURIComponent(query)}`;
+  const get = (headers: Record<string, string> = { 'apollo-require-preflight': 'true' }) => fetch(url(), { headers });
+  test('is answered again from the tier, and still refused without the CSRF header', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await get()).status, 200);
+    const hitsBefore = await hits(a);
+    const again = await get();
+    assert.equal(((await again.json()) as GraphQLResponse['body']).data.job.id, '14');
+    assert.equal(await hits(a), hitsBefore + 1);
+    const simple = await get({});
+    assert.equal(simple.status, 400);
+    assert.match(await simple.text(), /CSRF|preflight/i);
+  });
+  test('is not answered stale after a write', async () => {
+    for (let i = 0; i < 3; i++) await get();
+    dataOf(await b.post('mutation { updateJob(id: "14", input: { title: "Seen before, written since" }) { id } }'));
+    const after = (await (await get()).json()) as GraphQLResponse['body'];
+    assert.equal(after.data.job.title, 'Seen before, written since');
+  });
+});
+
+describe('a list by ids, item by item', () => {
+  const query = 'query Pieces($ids: [ID!]!) { list: movies(ids: $ids) { id title ratingCount } }';
+  /** The answer as text, and the same request run whatever is stored (x-cache-debug). */
+  const both = async (ids: unknown[]) => {
+    const post = (headers: Record<string, string>) =>
+      fetch(a.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables: { ids } }) });
+    const text = await (await post({})).text();
+    const ran = (await (await post({ 'x-cache-debug': '1' })).json()) as GraphQLResponse['body'];
+    return { text, ran };
+  };
+
+  test('a new combination of known ids is put together from stored pieces, as Apollo would write it', async () => {
+    assert.equal((await read(a, query, { ids: ['21', '22'] })).fromTier, false);
+    const again = await read(a, query, { ids: ['22', '21', '22'] });
+    assert.equal(again.fromTier, true);
+    assert.deepEqual(dataOf(again.response).list.map((m: { id: string }) => m.id), ['22', '21', '22']);
+    assert.match(again.response.headers.get('cache-control') ?? '', /^public, max-age=\d+$/);
+    const { text, ran } = await both(['21', '22']);
+    assert.equal(text, `${JSON.stringify({ data: ran.data })}\n`);
+  });
+
+  test('only the ids without a piece run; then every id has one', async () => {
+    await stored(a, query, { ids: ['23'] });
+    const mixed = await read(a, query, { ids: ['23', '24'] });
+    assert.equal(mixed.fromTier, false);
+    assert.deepEqual(dataOf(mixed.response).list.map((m: { id: string }) => m.id), ['23', '24']);
+    assert.equal((await read(a, query, { ids: ['24', '23'] })).fromTier, true);
+  });
+
+  test('an unknown id answers null and is not kept', async () => {
+    const ids = ['25', '999999'];
+    const first = await read(a, query, { ids });
+    assert.equal(dataOf(first.response).list[1], null);
+    assert.equal((await read(a, query, { ids })).fromTier, false);
+    const { text, ran } = await both(ids);
+    assert.equal(text, `${JSON.stringify({ data: ran.data })}\n`);
+  });
+
+  test('a piece is never stale: a rating on the other instance', async () => {
+    const before = await stored(a, query, { ids: ['26', '27'] });
+    dataOf(await b.post('mutation { rateMovie(userId: "12", movieId: "27", rating: 4) { rating } }'));
+    const after = dataOf((await read(a, query, { ids: ['27', '26'] })).response);
+    assert.equal(after.list[0].ratingCount, before.list[1].ratingCount + 1);
+    assert.equal(after.list[1].ratingCount, before.list[0].ratingCount);
+  });
+
+  test('ids that are not a list get the usual error', async () => {
+    const response = await a.post(query, { ids: { not: 'a list' } });
+    assert.deepEqual(codesOf(response), ['BAD_USER_INPUT']);
+  });
+});
+
 describe('never stale', () => {
   test('a mutation on the same instance', async () => {
     const query = '{ job(id: "5") { id title } }';

@@ -84,6 +84,22 @@ describe('HTTP caching for browsers and CDNs', () => {
   });
 });
 
+describe('CORS', () => {
+  test('a preflight names the methods and headers a browser may send', async () => {
+    const res = await fetch(gw.url, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+    assert.match(res.headers.get('access-control-allow-headers') ?? '', /content-type, authorization, x-cache-debug, .*apollo-require-preflight/);
+  });
+  test('an answer says who may read it and which headers, and nothing only a preflight reads', async () => {
+    const res = await gw.post('{ movie(id: "1") { id } }');
+    assert.equal(res.headers.get('access-control-allow-origin'), '*');
+    assert.equal(res.headers.get('access-control-expose-headers'), 'etag, x-request-id');
+    assert.equal(res.headers.get('access-control-allow-methods'), null);
+  });
+});
+
 describe('caller identity', () => {
   test('me without a token is UNAUTHENTICATED and says how to authenticate', async () => {
     const res = await gw.post('{ me { id } }');
