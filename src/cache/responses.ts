@@ -32,6 +32,15 @@ export class ResponseTrace {
   /** Set by the plugin once the operation is known to be a query whose every root field is traced. */
   traced = false;
 
+  /** This trace without the tags in `dropped` other than `kept` (one item's share of a list's run). */
+  without(dropped: ReadonlySet<string>, kept: string): ResponseTrace {
+    const share = new ResponseTrace();
+    for (const tag in this.versions) if (tag === kept || !dropped.has(tag)) share.versions[tag] = this.versions[tag];
+    share.conflict = this.conflict;
+    share.traced = this.traced;
+    return share;
+  }
+
   /** An entry was served (or loaded) recording `versions`. */
   record(versions: Record<string, string>): void {
     for (const tag in versions) {

@@ -9,17 +9,28 @@
  * where none), so that item i of an answer is the piece of id i. Which operations: a query
  * whose only root selection is such a field, plain (no directive) and given its ids as a
  * variable, so that the ids can be swapped for the missing ones and the same document run.
+ *
+ * One run builds several items, and its trace holds the tag versions of them all. When the
+ * items select only their own leaf fields (no object below them), each item was built from
+ * its own entity's entries: its piece need not record the other items' entity tags, so a
+ * write to one movie does not drop the pieces of the movies that happened to run with it.
  */
 import {
   GraphQLList,
   GraphQLNonNull,
   Kind,
   getNamedType,
+  isLeafType,
   isListType,
   isNonNullType,
+  isObjectType,
   parse,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
@@ -28,6 +39,8 @@ export interface ListPlan {
   responseKey: string;
   /** The variable that holds the ids. */
   idsVariable: string;
+  /** The items' type when they select only leaf fields of their own (see above); else undefined. */
+  flatItemsOf?: string;
 }
 
 export class ListsByIds {
@@ -35,7 +48,7 @@ export class ListsByIds {
   /** Per operation name and query text; `{ none: true }` when the operation is not such a list. */
   private readonly plans = new LRUCache<string, ListPlan | { none: true }>({ max: 1000 });
 
-  constructor(schema: GraphQLSchema) {
+  constructor(private readonly schema: GraphQLSchema) {
     const fields = new Set<string>();
     for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
       const [arg, ...others] = field.args;
@@ -58,21 +71,48 @@ export class ListsByIds {
 
   private planOf(query: string, operationName: string | undefined): ListPlan | undefined {
     if (this.fields.size === 0) return undefined;
-    let operations: OperationDefinitionNode[];
+    let document: DocumentNode;
     try {
       // The query limits have parsed this text already and refused it if it was hostile.
-      operations = parse(query, { noLocation: true }).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+      document = parse(query, { noLocation: true });
     } catch {
       return undefined;
     }
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
     if (operation?.operation !== 'query' || operation.directives?.length || operation.selectionSet.selections.length !== 1) return undefined;
     const field = operation.selectionSet.selections[0];
     if (field.kind !== Kind.FIELD || !this.fields.has(field.name.value) || field.directives?.length) return undefined;
     const ids = field.arguments?.length === 1 ? field.arguments[0].value : undefined;
-    if (ids?.kind !== Kind.VARIABLE) return undefined;
-    return { responseKey: field.alias?.value ?? field.name.value, idsVariable: ids.name.value };
+    if (ids?.kind !== Kind.VARIABLE || !field.selectionSet) return undefined;
+    const itemType = getNamedType(this.schema.getQueryType()!.getFields()[field.name.value].type);
+    const flat = isObjectType(itemType) && onlyLeaves(itemType, field.selectionSet, fragmentsOf(document), new Set());
+    return { responseKey: field.alias?.value ?? field.name.value, idsVariable: ids.name.value, flatItemsOf: flat ? itemType.name : undefined };
   }
+}
+
+/** Every field `set` selects on `type` is a leaf (scalar or enum, or a list of them). */
+function onlyLeaves(type: GraphQLObjectType, set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): boolean {
+  return set.selections.every((selection) => {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === '__typename') return true;
+      const field = type.getFields()[selection.name.value];
+      return field !== undefined && isLeafType(getNamedType(field.type)) && !selection.selectionSet;
+    }
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+    if (!fragment || (fragment.typeCondition && fragment.typeCondition.name.value !== type.name)) return false;
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      if (seen.has(selection.name.value)) return true;
+      seen.add(selection.name.value);
+    }
+    return onlyLeaves(type, fragment.selectionSet, fragments, seen);
+  });
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  return fragments;
 }
 
 /** `[ID!]!` (or a looser list of IDs). */

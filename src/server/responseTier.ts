@@ -23,6 +23,7 @@ import type { GraphQLParams } from './params.js';
 import type { ResolvedQuery } from './persisted/index.js';
 import { etagOf, writeCachingHeaders } from './httpCaching.js';
 import type { ListPlan, ListsByIds } from './listByIds.js';
+import { tags } from '../cache/tags.js';
 
 const PUBLIC = /^public, max-age=(\d+)$/;
 
@@ -156,10 +157,13 @@ export class ResponseTier {
     const headers = { 'content-type': response.headers.get('content-type') ?? 'application/json; charset=utf-8', 'cache-control': cacheControl };
     const storedAt = Date.now();
     const pieces = new Map<string, StoredResponse>();
+    // Ids as entries name them (no "027" for 27), or an item could drop a tag of its own.
+    const canonical = missing.every((id) => String(Number(id)) === id);
+    const entityTags = plan.flatItemsOf === undefined || !canonical ? undefined : new Set(missing.map((id) => tags.entity(plan.flatItemsOf!, id)));
     missing.forEach((id, i) => {
       const piece = { body: JSON.stringify(items[i]), headers, storedAt };
       pieces.set(id, piece);
-      if (items[i] !== null) this.cache.set(`${key}\n${id}`, piece, trace, Number(maxAge) * 1000);
+      if (items[i] !== null) this.cache.set(`${key}\n${id}`, piece, entityTags ? trace.without(entityTags, tags.entity(plan.flatItemsOf!, id)) : trace, Number(maxAge) * 1000);
     });
     return pieces;
   }

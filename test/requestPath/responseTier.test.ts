@@ -150,6 +150,15 @@ describe('a list by ids, item by item', () => {
     assert.equal(after.list[1].ratingCount, before.list[0].ratingCount);
   });
 
+  test("a write to one movie keeps the pieces of the others that ran with it", async () => {
+    const before = await stored(a, query, { ids: ['28', '29'] });
+    dataOf(await a.post('mutation { rateMovie(userId: "13", movieId: "29", rating: 3) { rating } }'));
+    const untouched = await read(a, query, { ids: ['28'] });
+    assert.equal(untouched.fromTier, true);
+    const rated = dataOf((await read(a, query, { ids: ['29'] })).response);
+    assert.equal(rated.list[0].ratingCount, before.list[1].ratingCount + 1);
+  });
+
   test('ids that are not a list get the usual error', async () => {
     const response = await a.post(query, { ids: { not: 'a list' } });
     assert.deepEqual(codesOf(response), ['BAD_USER_INPUT']);
