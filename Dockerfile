@@ -12,4 +12,6 @@ COPY contract ./contract
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD node -e "fetch('http://127.0.0.1:4000/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# A young generation of 64 MB: a gateway allocates fast and keeps its caches; fewer
+# scavenges of the same survivors (npm start does the same).
+CMD ["node", "--max-semi-space-size=64", "--import", "tsx", "src/main.ts"]

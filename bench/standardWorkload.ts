@@ -70,6 +70,21 @@ export function standardWorkload(scale: number): () => Operation {
 }
 
 /**
+ * The standard mix without its writes: the steady state a cache reaches when nothing changes,
+ * where the hit rate and SQL per request show what the tiers keep (with 2% writes, each write
+ * costs at least its own statement and the reads that refill what it invalidated).
+ */
+export function standardReads(scale: number): () => Operation {
+  const mix = standardWorkload(scale);
+  return () => {
+    for (;;) {
+      const op = mix();
+      if (!op.mutation) return op;
+    }
+  };
+}
+
+/**
  * Hot PUBLIC reads: Movie, Candidate and PopularMovies over the 100 most asked-for ids, once
  * warm. What a CDN-fronted deployment sees most of, and where the response tier should run
  * close to a server that sends fixed bytes.

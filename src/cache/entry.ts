@@ -32,3 +32,20 @@ export function isCurrent(entry: Entry, current: { get(tag: string): string | nu
   for (const tag in entry.versions) if (current.get(tag) !== entry.versions[tag]) return false;
   return true;
 }
+
+/** Where an entry keeps the epoch it was last found current at: a symbol, so serialize() leaves it out. */
+const CURRENT_AT = Symbol('currentAt');
+
+/**
+ * isCurrent, checked tag by tag once per epoch of `versions` (versions.ts: the epoch moves
+ * whenever any version may have), and remembered on the entry in between: a hot entry is
+ * usually judged by one comparison.
+ */
+export function stillCurrent(entry: Entry, versions: { get(tag: string): string | null | undefined; epoch(): number }): boolean {
+  const epoch = versions.epoch();
+  const checked = entry as Entry & { [CURRENT_AT]?: number };
+  if (checked[CURRENT_AT] === epoch) return true;
+  if (!isCurrent(entry, versions)) return false;
+  checked[CURRENT_AT] = epoch;
+  return true;
+}

@@ -12,7 +12,7 @@
  * In process only: an answer is cheap to rebuild from L1 and L2, and the whole point of this
  * tier is to skip work, not to add a round trip.
  */
-import { isCurrent, type Entry } from './entry.js';
+import { isCurrent, stillCurrent, type Entry } from './entry.js';
 import { L1 } from './l1.js';
 import type { TagVersions } from './versions.js';
 
@@ -61,10 +61,13 @@ export class ResponseCache {
     this.store = new L1(maxBytes);
   }
 
-  /** The stored answer of `key` if it is fresh and every tag it records is at its current version. */
+  /**
+   * The stored answer of `key` if it is fresh and every tag it records is at its current
+   * version (checked tag by tag once per epoch of the versions: entry.ts stillCurrent).
+   */
   get(key: string, now = Date.now()): StoredResponse | undefined {
     const entry = this.store.get<StoredResponse>(key);
-    if (!entry || entry.freshUntil <= now || !isCurrent(entry, this.versions)) return undefined;
+    if (!entry || entry.freshUntil <= now || !stillCurrent(entry, this.versions)) return undefined;
     return entry.value;
   }
 

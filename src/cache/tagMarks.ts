@@ -49,6 +49,11 @@ export class TagMarks {
     for (let slot = 0; slot <= SLOTS; slot++) this.handled[slot] = Atomics.load(this.marked, slot);
   }
 
+  /** Every message marked so far (it only grows): while it stays the same, no tag became pending. */
+  total(): number {
+    return Atomics.load(this.marked, TOTAL);
+  }
+
   /** Main thread: a change to `tag` is marked and not handled yet. */
   pending(tag: string): boolean {
     // Subtraction wraps like the counters do, so the comparison survives their overflow.

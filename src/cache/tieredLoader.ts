@@ -11,7 +11,7 @@
  * no row) are not cached.
  */
 import DataLoader from 'dataloader';
-import { deserialize, isCurrent, serialize, type Entry } from './entry.js';
+import { deserialize, isCurrent, serialize, stillCurrent, type Entry } from './entry.js';
 import type { L1 } from './l1.js';
 import type { L2Batcher, L2Read } from './l2.js';
 import type { SingleFlight } from './singleFlight.js';
@@ -214,7 +214,7 @@ function fromL1Now<K, V>(spec: Pick<TieredLoaderSpec<K, V, any>, 'key' | 'type'>
   const entry = tiers.l1.get<V>(key);
   if (!entry) return undefined;
   const now = Date.now();
-  if (entry.freshUntil <= now || !isCurrent(entry, tiers.versions)) return undefined;
+  if (entry.freshUntil <= now || !stillCurrent(entry, tiers.versions)) return undefined;
   tiers.stats.l1Hits++;
   tiers.trace?.record(entry.versions);
   tiers.observe('hit', 'l1', spec.type, 1);
@@ -230,7 +230,7 @@ function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, va
   const stale: Array<Ask<K>> = [];
   asks.forEach((ask, i) => {
     const entry = tiers.l1!.get<V>(ask.key);
-    if (!entry || !isCurrent(entry, versions)) return void missing.push(i);
+    if (!entry || !stillCurrent(entry, versions)) return void missing.push(i);
     values[i] = entry.value;
     tiers.trace?.record(entry.versions);
     if (entry.freshUntil <= Date.now()) {

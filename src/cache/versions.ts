@@ -27,6 +27,8 @@ export class TagVersions {
   private readonly forgottenAt = new LRUCache<string, number>({ max: MIRROR_LIMIT });
   private clock = 0;
   private clearedAt = 0;
+  /** Counts every change to what `get` may answer (see `epoch`). */
+  private changes = 0;
 
   /** `marks`: tags another instance changed, marked by the bus watcher before this thread hears of it. */
   constructor(private readonly marks?: TagMarks) {}
@@ -41,6 +43,16 @@ export class TagVersions {
     return this.known.peek(tag);
   }
 
+  /**
+   * A number that moves whenever `get` may answer differently for some tag: a version learned,
+   * adopted, bumped, settled, forgotten or cleared here, or a tag marked by the bus watcher. An
+   * entry found current at one epoch is current for as long as the epoch stays the same, so a
+   * reader may check its tags once per epoch instead of on every read.
+   */
+  epoch(): number {
+    return this.changes + (this.marks?.total() ?? 0);
+  }
+
   /** A point in this mirror's history: pass it to `learn` for versions read from Redis after it. */
   now(): number {
     return this.clock;
@@ -53,13 +65,17 @@ export class TagVersions {
    */
   learn(tag: string, version: string, readAt: number): void {
     if (readAt < this.clearedAt || (this.forgottenAt.peek(tag) ?? -1) > readAt) return;
+    if (this.known.peek(tag) !== version) this.changes++;
     this.known.set(tag, version);
   }
 
   /** The version a load of a never-versioned `tag` records: the one known here, else a new one. */
   adopt(tag: string): string {
     let version = this.known.get(tag);
-    if (version === undefined) this.known.set(tag, (version = newVersion()));
+    if (version === undefined) {
+      this.changes++;
+      this.known.set(tag, (version = newVersion()));
+    }
     return version;
   }
 
@@ -83,6 +99,7 @@ export class TagVersions {
    */
   settle(versions: Record<string, string>, since: number): void {
     this.clock++;
+    this.changes++;
     for (const [tag, version] of Object.entries(versions)) {
       if ((this.forgottenAt.peek(tag) ?? -1) > since) continue;
       this.known.set(tag, version);
@@ -97,6 +114,7 @@ export class TagVersions {
    */
   forget(tags: readonly string[]): void {
     this.clock++;
+    this.changes++;
     for (const tag of tags) {
       this.known.delete(tag);
       this.forgottenAt.set(tag, this.clock);
@@ -106,6 +124,7 @@ export class TagVersions {
   /** Forgets every version: every entry in L1 misses until its tags are read again. */
   clear(): void {
     this.clearedAt = ++this.clock;
+    this.changes++;
     this.known.clear();
   }
 }

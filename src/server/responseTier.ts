@@ -30,14 +30,18 @@ const PUBLIC = /^public, max-age=(\d+)$/;
 /** Runs the request with other variables through Apollo, tracing what its answer was built from. */
 export type RunWith = (variables: Record<string, unknown>) => Promise<{ response: HTTPGraphQLResponse; trace: ResponseTrace }>;
 
-/** A GET's query string seen before: where its answer is stored. */
+/** A GET's query string seen before: where its answer is stored, for requests with this Accept header. */
 export interface SeenGet {
   key: string;
   operationName: string | undefined;
+  accept: string;
 }
 
 export class ResponseTier {
-  /** Query strings of GETs answered here (seenGet); bounded in bytes, since a URL may be long. */
+  /**
+   * Query strings of GETs answered here (seenGet), bounded in bytes since a URL may be long;
+   * keyed by the string alone (a key built per request would cost more than the lookup saves).
+   */
   private readonly gets = new LRUCache<string, SeenGet>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (seen, search) => search.length + seen.key.length });
 
   /** `knownOperations`: the names that may appear as a metric label (the contract's); others count as "other". */
@@ -75,7 +79,9 @@ export class ResponseTier {
    */
   seenGet(req: IncomingMessage, search: string): SeenGet | undefined {
     if (req.headers['x-cache-debug'] || search === '') return undefined;
-    return this.gets.get(`${req.headers.accept ?? ''}\n${search}`);
+    // Recency is left alone: each answer from the full path sets its string again.
+    const seen = this.gets.peek(search);
+    return seen?.accept === (req.headers.accept ?? '') ? seen : undefined;
   }
 
   /**
@@ -87,7 +93,7 @@ export class ResponseTier {
     const stored = this.cache.get(key, now);
     this.observer.lookup(stored ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (!stored) return false;
-    if (search) this.gets.set(`${req.headers.accept ?? ''}\n${search}`, { key, operationName });
+    if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
     res.statusCode = 200;
     for (const name in stored.headers) res.setHeader(name, stored.headers[name]);
     res.setHeader('age', Math.floor((now - stored.storedAt) / 1000));
@@ -98,7 +104,8 @@ export class ResponseTier {
   /**
    * Answers a list by ids (listByIds.ts) from its items' pieces, stored under `key` and the id:
    * the ids without a current piece are run (once each, through `run`) and their items kept as
-   * pieces, each recording every version the run read. False when it could not answer this way
+   * pieces, each recording the versions the run read (less the other items' entity tags when
+   * the items select only leaf fields, listByIds.ts). False when it could not answer this way
    * (ids not a list, or the run was not a clean PUBLIC answer): the caller runs the request.
    */
   async serveList(
