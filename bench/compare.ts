@@ -32,6 +32,12 @@ const SCALE = 0.1;
 const CONNECTIONS = quick ? [100] : [10, 100];
 const WARM_MS = quick ? 1500 : 2500;
 const MEASURE_MS = quick ? 2500 : 3500;
+/**
+ * Every server runs with the young generation `npm start` gives the gateway (64 MB): the same
+ * V8 settings for all, so no server wins by its GC settings alone.
+ */
+const SERVER_NODE_OPTIONS = '--max-semi-space-size=64';
+
 /** --only <regexp>: the servers whose name matches (while working on some). */
 const onlyArg = process.argv.indexOf('--only');
 const ONLY = onlyArg > 0 ? new RegExp(process.argv[onlyArg + 1]) : undefined;
@@ -167,12 +173,6 @@ async function measure(cell: Cell): Promise<Figures> {
     for (const server of servers) server.child.kill('SIGKILL');
   }
 }
-
-/**
- * Every server runs with the young generation `npm start` gives the gateway (64 MB): the same
- * V8 settings for all, so no server wins by its GC settings alone.
- */
-const SERVER_NODE_OPTIONS = '--max-semi-space-size=64';
 
 async function start(server: Server, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const { child, port } = await spawnListening(server.script, { NODE_ENV: 'production', NODE_OPTIONS: SERVER_NODE_OPTIONS, ...env });

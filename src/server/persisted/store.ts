@@ -20,11 +20,13 @@ const LOCAL_MAX_BYTES = 32 * 1024 * 1024;
 /**
  * Stores a text with its TTL, records it in the index, drops index entries whose keys have
  * expired, then the oldest entries past the bound. Atomic, so concurrent registrations on
- * several instances cannot leave the bound exceeded.
+ * several instances cannot leave the bound exceeded. The index lives as long as its newest
+ * text: every key the gateway writes has a TTL.
  */
 const REGISTER = `
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[3]) - tonumber(ARGV[2]))
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
 if over > 0 then
