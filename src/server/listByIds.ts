@@ -45,8 +45,8 @@ export interface ListPlan {
 
 export class ListsByIds {
   private readonly fields: ReadonlySet<string>;
-  /** Per operation name and query text; `{ none: true }` when the operation is not such a list. */
-  private readonly plans = new LRUCache<string, ListPlan | { none: true }>({ max: 1000 });
+  /** Per query text, then per operation name (undefined: not such a list). */
+  private readonly plans = new LRUCache<string, Map<string, ListPlan | undefined>>({ max: 1000 });
 
   constructor(private readonly schema: GraphQLSchema) {
     const fields = new Set<string>();
@@ -60,13 +60,11 @@ export class ListsByIds {
 
   /** How to answer `query`'s operation item by item; undefined when it is not a list by ids. */
   plan(query: string, operationName: string | undefined): ListPlan | undefined {
-    const key = `${operationName ?? ''}\n${query}`;
-    let plan = this.plans.get(key);
-    if (!plan) {
-      plan = this.planOf(query, operationName) ?? { none: true };
-      this.plans.set(key, plan);
-    }
-    return 'none' in plan ? undefined : plan;
+    let byName = this.plans.get(query);
+    if (!byName) this.plans.set(query, (byName = new Map()));
+    const name = operationName ?? '';
+    if (!byName.has(name)) byName.set(name, this.planOf(query, operationName));
+    return byName.get(name);
   }
 
   private planOf(query: string, operationName: string | undefined): ListPlan | undefined {
