@@ -17,7 +17,7 @@ let redis: TestRedis;
 let gw: TestGateway;
 before(async () => {
   redis = await startTestRedis();
-  gw = await startTestGateway({ redisUrl: redis.url, env: { LOG_LEVEL: 'silent' } }); // the injected failures would log 500 lines
+  gw = await startTestGateway({ redisUrl: redis.url });
 });
 after(async () => {
   await gw?.stop();
@@ -81,7 +81,7 @@ for (const [count, candidateId] of [[1_000, 11], [10_000, 12]]) {
 }
 
 test('1,000 concurrent misses of one key spread over three instances, engine slowed: one engine call in all (the Redis lock)', { timeout: 120_000 }, async () => {
-  const others = await Promise.all([1, 2].map(() => startTestGateway({ redisUrl: redis.url, database: gw.database, env: { LOG_LEVEL: 'silent' } })));
+  const others = await Promise.all([1, 2].map(() => startTestGateway({ redisUrl: redis.url, database: gw.database })));
   const instances = [gw, ...others];
   const engines = instances.map((instance) => slowEngine(false, instance));
   try {

@@ -16,7 +16,7 @@ let gw: TestGateway;
 before(async () => {
   // A database of the test's own, given to the gateway, so that it opens a pool of its own with these settings.
   database = await createTestDatabase({ scale: 0.05 });
-  gw = await startTestGateway({ database, env: { PG_POOL_MAX: '2', PG_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), PG_QUERY_TIMEOUT_MS: '20000', LOG_LEVEL: 'silent' } });
+  gw = await startTestGateway({ database, env: { PG_POOL_MAX: '2', PG_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), PG_QUERY_TIMEOUT_MS: '20000' } });
 });
 after(async () => {
   await gw?.stop();
