@@ -1,13 +1,16 @@
 /**
  * A TCP proxy a test puts between the gateway and Postgres or Redis, to break the link on
  * cue: `cut()` resets every open connection and refuses new ones (the service is down, as
- * the gateway sees it), `restore()` lets connections through again.
+ * the gateway sees it); `blackHole()` keeps every connection open and accepts new ones but
+ * carries no byte either way (the service is frozen, or the network drops everything);
+ * `restore()` lets connections and bytes through again.
  */
 import net from 'node:net';
 
 export interface TcpProxy {
   port: number;
   cut(): void;
+  blackHole(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,6 +18,14 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let down = false;
+  let holding = false;
+  /** Bytes held back while black-holed, per direction, delivered at restore. */
+  const held: Array<() => void> = [];
+  const relay = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (holding) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
   const server = net.createServer((client) => {
     if (down) return void client.resetAndDestroy();
     const upstream = net.connect(target.port, target.host);
@@ -27,8 +38,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         pair.forEach((s) => s.destroy());
       });
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
+    relay(client, upstream);
+    relay(upstream, client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -37,8 +48,13 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       down = true;
       for (const socket of open) socket.resetAndDestroy();
     },
+    blackHole() {
+      holding = true;
+    },
     restore() {
       down = false;
+      holding = false;
+      for (const deliver of held.splice(0)) deliver();
     },
     async close() {
       for (const socket of open) socket.destroy();
