@@ -74,6 +74,7 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
       redisTarget(config)!,
       {
         remote: (tags, entities) => invalidator!.remote(tags, entities),
+        disconnected: () => invalidator!.disconnected(),
         resubscribed: () => invalidator!.resubscribed(),
         distrusted: (lagMs) => metrics.busLagObserver(lagMs / 1000),
       },

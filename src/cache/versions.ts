@@ -29,6 +29,8 @@ export class TagVersions {
   private clearedAt = 0;
   /** Counts every change to what `get` may answer (see `epoch`). */
   private changes = 0;
+  /** While the bus is away, no version here is trusted (see `suspend`). */
+  private suspended = false;
 
   /** `marks`: tags another instance changed, marked by the bus watcher before this thread hears of it. */
   constructor(private readonly marks?: TagMarks) {}
@@ -39,8 +41,23 @@ export class TagVersions {
    * leaves recency alone.)
    */
   get(tag: string): string | undefined {
-    if (this.marks?.pending(tag)) return undefined;
+    if (this.suspended || this.marks?.pending(tag)) return undefined;
     return this.known.peek(tag);
+  }
+
+  /**
+   * The bus is away: another instance's write would not reach this mirror, so no version is
+   * trusted (every L1 entry and stored answer misses, and reads go to Redis, which versions
+   * them, or to Postgres) until `resume`, after the bus is back and this mirror cleared.
+   */
+  suspend(): void {
+    this.suspended = true;
+    this.changes++;
+  }
+
+  resume(): void {
+    this.suspended = false;
+    this.changes++;
   }
 
   /**

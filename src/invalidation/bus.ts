@@ -5,9 +5,10 @@
  * current versions are read from Redis again) and announces the entities to its own
  * `cacheInvalidated` subscribers.
  *
- * Pub/sub keeps nothing for a subscriber that is away. An instance whose subscription
- * dropped may have missed messages, so every time the subscription is (re)established it
- * clears its L1 and its version mirror before trusting them again.
+ * Pub/sub keeps nothing for a subscriber that is away. While an instance's subscription is
+ * down it trusts nothing in L1 (another instance's write would not reach it), and every time
+ * the subscription is (re)established it clears its L1 and its version mirror before trusting
+ * them again.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -28,6 +29,8 @@ export interface BusHandlers {
   remote(tags: string[], entities: InvalidatedEntity[]): void;
   /** How long after the start of another instance's invalidation this instance's L1 stopped trusting what it changed. */
   distrusted?(lagMs: number): void;
+  /** The subscription dropped: messages sent from now on do not reach this instance. */
+  disconnected?(): void;
   /** The subscription is (re)established: messages may have been missed while it was not. */
   resubscribed(): void;
 }
@@ -55,7 +58,9 @@ export class InvalidationBus {
     this.subscriber = connectRedis(target, subscriberOptions(`strata-bus-${process.pid}`));
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
-      if (this.subscriptions > 0 && !this.closing) log.warn('invalidation bus disconnected; L1 will be cleared when it is back');
+      if (this.subscriptions === 0 || this.closing) return;
+      log.warn('invalidation bus disconnected; L1 is not trusted until it is back, then cleared');
+      this.handlers.disconnected?.();
     });
     this.subscriber.on('ready', () => {
       // Cleared once SUBSCRIBE is acknowledged, not at 'ready' (which ioredis emits before it

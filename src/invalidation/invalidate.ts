@@ -28,6 +28,16 @@ import { logger } from '../log.js';
 
 const log = logger('invalidation');
 
+/** How long, and how often, a failed invalidation is sent again (redeliver). */
+const REDELIVERY_MS = 30_000;
+const REDELIVERY_INTERVAL_MS = 100;
+/**
+ * After the bus is back, how long L1 stays untrusted: longer than the longest wait between
+ * two reconnection attempts of any instance's Redis connections (2 s, cache/l2.ts), so writes
+ * of instances that reconnect later have reached Redis.
+ */
+const RESUME_AFTER_MS = 3000;
+
 export interface InvalidatorParts {
   cache: Cache;
   feed: InvalidationFeed;
@@ -40,13 +50,16 @@ export interface InvalidatorParts {
 }
 
 export class Invalidator {
+  /** Times the bus dropped (disconnected). */
+  private outages = 0;
+
   constructor(private readonly parts: InvalidatorParts) {}
 
   /**
    * Makes everything `events` changed out of date on every instance, and announces it.
    * `loaders`: the writing request's, which forget what they read. Never throws: the write is
-   * committed, and a Redis failure is logged (instances that missed the message clear their
-   * L1 when their bus reconnects).
+   * committed, and a Redis failure is logged and the delivery retried in the background
+   * (instances whose bus was down meanwhile clear their L1 when it reconnects).
    */
   async invalidate(events: readonly DomainEvent[], loaders?: Loaders): Promise<void> {
     if (events.length === 0) return;
@@ -59,14 +72,14 @@ export class Invalidator {
     const bumped = cache.versions?.bump(tags) ?? {};
     const bumpedAt = cache.versions?.now() ?? 0;
     if (cache.l2) {
+      const versions = Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version }));
+      const message = bus?.message(tags, entities, startedAt);
       try {
-        await cache.l2.setVersions(
-          Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version })),
-          bus?.message(tags, entities, startedAt),
-        );
+        await cache.l2.setVersions(versions, message);
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
-        log.error('could not version the changed tags in Redis nor tell the other instances; they may serve what changed until their bus reconnects or its TTL ends', { tags, err });
+        log.error('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
+        void this.redeliver(versions, message, bumped, bumpedAt, tags);
       }
     }
     loaders?.forgetAll();
@@ -75,15 +88,65 @@ export class Invalidator {
     this.parts.observe?.(events, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  /**
+   * Tries again, every REDELIVERY_INTERVAL_MS for REDELIVERY_MS, to set versions and send a
+   * message that failed (this instance's Redis connection was down, or still reconnecting while
+   * the others were back): other instances whose bus is up trust their L1 and must hear of the
+   * write. Late is safe: a version set late only makes entries miss, a message heard late only
+   * makes an instance forget versions.
+   */
+  private async redeliver(
+    versions: Array<{ key: string; version: string }>,
+    message: { channel: string; message: string } | undefined,
+    bumped: Record<string, string>,
+    bumpedAt: number,
+    tags: string[],
+  ): Promise<void> {
+    const { cache } = this.parts;
+    const deadline = Date.now() + REDELIVERY_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, REDELIVERY_INTERVAL_MS));
+      try {
+        await cache.l2!.setVersions(versions, message);
+        cache.versions?.settle(bumped, bumpedAt);
+        log.info('delivered an invalidation that had failed', { tags });
+        return;
+      } catch {
+        // still down: try again until the deadline
+      }
+    }
+    log.error('gave up delivering an invalidation; other instances may serve what changed until their bus reconnects or its TTL ends', { tags });
+  }
+
   /** Another instance invalidated `tags` (the bus): forget their versions, announce the entities here. */
   remote(tags: string[], entities: Parameters<InvalidationFeed['announce']>[0]): void {
     this.parts.cache.versions?.forget(tags);
     this.parts.feed.announce(entities);
   }
 
-  /** The bus was away and may have missed messages: nothing in L1 is trusted until read again. */
+  /** The bus dropped: until it is back, messages from other instances cannot reach this one, so L1 is not trusted at all. */
+  disconnected(): void {
+    this.outages++;
+    this.parts.cache.versions?.suspend();
+  }
+
+  /**
+   * The bus was away and may have missed messages: nothing in L1 is trusted until read again.
+   * L1 is trusted again only RESUME_AFTER_MS later: another instance's connection to Redis may
+   * come back after this one's (its retries are further apart), and a write it makes until
+   * then reaches Redis late (redeliver).
+   */
   resubscribed(): void {
     this.parts.cache.l1?.clear();
     this.parts.cache.versions?.clear();
+    const outage = this.outages;
+    const resume = () => {
+      if (this.outages !== outage) return; // dropped again meanwhile: its own resubscription resumes
+      this.parts.cache.l1?.clear();
+      this.parts.cache.versions?.clear();
+      this.parts.cache.versions?.resume();
+    };
+    if (outage === 0) resume();
+    else setTimeout(resume, RESUME_AFTER_MS).unref();
   }
 }
