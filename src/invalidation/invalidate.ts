@@ -28,9 +28,10 @@ import { logger } from '../log.js';
 
 const log = logger('invalidation');
 
-/** How long, and how often, a failed invalidation is sent again (redeliver). */
+/** How long, and how often, a failed invalidation is sent again, and how many may wait (redeliver). */
 const REDELIVERY_MS = 30_000;
 const REDELIVERY_INTERVAL_MS = 100;
+const REDELIVERY_QUEUE = 10_000;
 /**
  * After the bus is back, how long L1 stays untrusted: longer than the longest wait between
  * two reconnection attempts of any instance's Redis connections (2 s, cache/l2.ts), so writes
@@ -49,9 +50,21 @@ export interface InvalidatorParts {
   observe?(events: readonly DomainEvent[], seconds: number): void;
 }
 
+/** An invalidation Redis did not take, to send again (Invalidator.redeliver). */
+interface Undelivered {
+  versions: Array<{ key: string; version: string }>;
+  message: { channel: string; message: string } | undefined;
+  bumped: Record<string, string>;
+  bumpedAt: number;
+  tags: string[];
+  deadline: number;
+}
+
 export class Invalidator {
   /** Times the bus dropped (disconnected). */
   private outages = 0;
+  private readonly undelivered: Undelivered[] = [];
+  private redelivering = false;
 
   constructor(private readonly parts: InvalidatorParts) {}
 
@@ -78,8 +91,10 @@ export class Invalidator {
         await cache.l2.setVersions(versions, message);
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
-        log.error('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
-        void this.redeliver(versions, message, bumped, bumpedAt, tags);
+        log.warn('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
+        if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
+        this.undelivered.push({ versions, message, bumped, bumpedAt, tags, deadline: Date.now() + REDELIVERY_MS });
+        void this.redeliver();
       }
     }
     loaders?.forgetAll();
@@ -89,33 +104,41 @@ export class Invalidator {
   }
 
   /**
-   * Tries again, every REDELIVERY_INTERVAL_MS for REDELIVERY_MS, to set versions and send a
-   * message that failed (this instance's Redis connection was down, or still reconnecting while
-   * the others were back): other instances whose bus is up trust their L1 and must hear of the
-   * write. Late is safe: a version set late only makes entries miss, a message heard late only
-   * makes an instance forget versions.
+   * Sends again, in order and every REDELIVERY_INTERVAL_MS, the invalidations that failed
+   * (this instance's Redis connection was down, or still reconnecting while the others were
+   * back), each for up to REDELIVERY_MS: other instances whose bus is up trust their L1 and
+   * must hear of the write. Late is safe: a version set late only makes entries miss, a message
+   * heard late only makes an instance forget versions. One loop for all of them, and at most
+   * REDELIVERY_QUEUE waiting, so an outage under writes costs a bounded amount.
    */
-  private async redeliver(
-    versions: Array<{ key: string; version: string }>,
-    message: { channel: string; message: string } | undefined,
-    bumped: Record<string, string>,
-    bumpedAt: number,
-    tags: string[],
-  ): Promise<void> {
-    const { cache } = this.parts;
-    const deadline = Date.now() + REDELIVERY_MS;
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, REDELIVERY_INTERVAL_MS));
-      try {
-        await cache.l2!.setVersions(versions, message);
-        cache.versions?.settle(bumped, bumpedAt);
-        log.info('delivered an invalidation that had failed', { tags });
-        return;
-      } catch {
-        // still down: try again until the deadline
+  private async redeliver(): Promise<void> {
+    if (this.redelivering) return;
+    this.redelivering = true;
+    const l2 = this.parts.cache.l2!;
+    try {
+      while (this.undelivered.length > 0) {
+        // Unref'd: a gateway shutting down does not wait for Redis.
+        await new Promise((resolve) => setTimeout(resolve, REDELIVERY_INTERVAL_MS).unref());
+        while (this.undelivered.length > 0) {
+          const next = this.undelivered[0];
+          if (Date.now() > next.deadline) {
+            log.error('gave up delivering an invalidation; other instances may serve what changed until their bus reconnects or its TTL ends', { tags: next.tags });
+            this.undelivered.shift();
+            continue;
+          }
+          try {
+            await l2.setVersions(next.versions, next.message);
+          } catch {
+            break; // still down: the whole queue waits for the next round
+          }
+          this.parts.cache.versions?.settle(next.bumped, next.bumpedAt);
+          this.undelivered.shift();
+          log.info('delivered an invalidation that had failed', { tags: next.tags });
+        }
       }
+    } finally {
+      this.redelivering = false;
     }
-    log.error('gave up delivering an invalidation; other instances may serve what changed until their bus reconnects or its TTL ends', { tags });
   }
 
   /** Another instance invalidated `tags` (the bus): forget their versions, announce the entities here. */

@@ -5,10 +5,14 @@
  * requests (0), the slowest request (under the hang bound), the gateways' memory growth, stale
  * read-backs after writes (none later than STALE_WINDOW_MS after the kill: while its bus is
  * down an instance trusts no L1), and L2 hits after the restart (> 0: L2 is used again by itself).
+ * Then: a write made while Redis is dead reaches Redis once it is back (redelivery).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
+import { dataOf } from '../helpers/gateway.js';
+import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
 
 const DOWN_MS = 10_000;
 const HANG_BOUND_MS = 2_000;
@@ -102,4 +106,24 @@ test(`Redis killed for ${DOWN_MS / 1000} s under steady load: no failed request,
   assert.deepEqual(late, [], `stale read-backs outside the ${STALE_WINDOW_MS} ms after the kill`);
   assert.ok(slowest < HANG_BOUND_MS, `slowest request ${Math.round(slowest)} ms`);
   assert.ok(growth < 256 * 2 ** 20, `memory grew by ${Math.round(growth / 2 ** 20)} MB`);
+});
+
+test('an invalidation Redis could not take is delivered once Redis is back: the new version set, the message published', { timeout: 60_000 }, async () => {
+  await deployment.redis.kill();
+  dataOf(await a.post('mutation { updateCandidate(id: "20", input: { title: "Written while Redis was dead" }) { id } }'));
+  await deployment.redis.restart();
+  const listener = new Redis(deployment.redis.url);
+  const heard: string[] = [];
+  await listener.subscribe(BUS_CHANNEL);
+  listener.on('message', (_channel, message) => heard.push(message));
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!heard.some((message) => message.includes('Candidate:20'))) {
+      assert.ok(Date.now() < deadline, 'the invalidation was not published within 10 s of Redis coming back');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(await deployment.redis.client.exists('strata:tag:Candidate:20'), 'the new version of Candidate:20 is in Redis');
+  } finally {
+    await listener.quit();
+  }
 });
