@@ -71,6 +71,21 @@ describe('query limits', () => {
     assert.deepEqual(codesOf(res), ['BATCHING_NOT_SUPPORTED']);
   });
 
+  test('every bomb is refused before any SQL statement runs (issue 7, test 20)', async () => {
+    const statements = () => gw.metric('strata_sql_statements_total');
+    const more: Array<Record<string, unknown>> = [
+      { query: '{ recommendations(userId: "1", n: 1000000000) { score } }' },
+      { query: '{ ...__schema } fragment __schema on Query { ...__schema }' },
+    ];
+    const before = await statements();
+    const codes: string[] = [];
+    for (const body of [...bombs.map(([, b]) => b), ...more]) codes.push(...codesOf(await post(body)));
+    const after = await statements();
+    console.log(`  ${bombs.length + more.length} bombs refused (${[...new Set(codes)].join(', ')}); SQL statements meanwhile: ${after - before}`);
+    assert.equal(after - before, 0);
+    assert.equal(codes.length, bombs.length + more.length, 'one coded error each');
+  });
+
   test('refusals are counted by code in /metrics', async () => {
     const deep = 'strata_graphql_errors_total{code="QUERY_TOO_DEEP"}';
     const before = await gw.metric(deep);
