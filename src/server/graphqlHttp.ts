@@ -59,7 +59,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (seen) {
         preventCsrf(req.headers);
         if (beforeOperation) await beforeOperation();
-        if (responses!.serve(req, res, seen.key, seen.operationName)) return;
+        if (responses!.serveSeen(req, res, seen)) return;
       }
       const searchParams = req.method === 'GET' ? new URLSearchParams(search) : undefined;
       if (searchParams && wantsSandbox(req, searchParams)) {

@@ -94,11 +94,28 @@ export class ResponseTier {
     this.observer.lookup(stored ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (!stored) return false;
     if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
+    this.send(req, res, stored, now);
+    return true;
+  }
+
+  /**
+   * Answers a GET seen before (seenGet) if its stored answer is current. A miss is not counted
+   * here: the request goes on through the whole path, whose lookup counts it.
+   */
+  serveSeen(req: IncomingMessage, res: ServerResponse, seen: SeenGet): boolean {
+    const now = Date.now();
+    const stored = this.cache.get(seen.key, now);
+    if (!stored) return false;
+    this.observer.lookup('hit', 'response', this.label(seen.operationName), 1);
+    this.send(req, res, stored, now);
+    return true;
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, now: number): void {
     res.statusCode = 200;
     for (const name in stored.headers) res.setHeader(name, stored.headers[name]);
     res.setHeader('age', Math.floor((now - stored.storedAt) / 1000));
     if (!writeCachingHeaders(req, res, stored.body, stored.etag)) res.end(stored.body);
-    return true;
   }
 
   /**

@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, codesOf, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { timed } from '../helpers/timed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 
 const CONNECT_TIMEOUT_MS = 300;
@@ -22,12 +23,6 @@ after(async () => {
   await gw?.stop();
   await database?.drop();
 });
-
-const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-};
 
 test('with every pooled connection stuck, uncached requests fail fast with SERVICE_UNAVAILABLE and cached ones are answered', { timeout: 60_000 }, async () => {
   const cached = '{ movie(id: "1") { id title ratingCount } }';

@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, codesOf, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { timed } from '../helpers/timed.js';
 import { adminUrl } from '../helpers/testDb.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
@@ -26,12 +27,6 @@ after(async () => {
   await gw?.stop();
   await proxy?.close();
 });
-
-const timed = async <T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> => {
-  const started = performance.now();
-  const value = await work();
-  return { value, ms: performance.now() - started };
-};
 
 test('frozen Postgres: timeouts fire, uncached requests fail with a code, cached ones are served; all recover', { timeout: 60_000 }, async () => {
   const cached = ['{ movie(id: "2") { id title } }', '{ candidate(id: "2") { id name } }', '{ job(id: "2") { id title } }'];

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
 import { dataOf } from '../helpers/gateway.js';
+import { until } from '../helpers/until.js';
 import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
 
 const DOWN_MS = 10_000;
@@ -117,11 +118,7 @@ test('an invalidation Redis could not take is delivered once Redis is back: the 
   await listener.subscribe(BUS_CHANNEL);
   listener.on('message', (_channel, message) => heard.push(message));
   try {
-    const deadline = Date.now() + 10_000;
-    while (!heard.some((message) => message.includes('Candidate:20'))) {
-      assert.ok(Date.now() < deadline, 'the invalidation was not published within 10 s of Redis coming back');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(() => heard.some((message) => message.includes('Candidate:20')), 'the invalidation is published once Redis is back', 10_000);
     assert.ok(await deployment.redis.client.exists('strata:tag:Candidate:20'), 'the new version of Candidate:20 is in Redis');
   } finally {
     await listener.quit();
