@@ -69,6 +69,11 @@ export interface Config {
     variablesBytes: number;
     introspection: boolean;
   };
+  /**
+   * WebSockets (server/subscriptions.ts): `connection_init` must arrive within `initTimeoutMs`;
+   * at most `operationsPerSocket` operations open on one socket.
+   */
+  subscriptions: { initTimeoutMs: number; operationsPerSocket: number };
   seed: { scale: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }
@@ -185,6 +190,10 @@ export function loadConfig(env: Env = process.env): Config {
       bodyBytes: int('MAX_BODY_KB', 1024, 1, 1024 * 1024) * 1024,
       variablesBytes: int('MAX_VARIABLES_KB', 64, 1, 1024 * 1024) * 1024,
       introspection: flag('INTROSPECTION', nodeEnv !== 'production'),
+    },
+    subscriptions: {
+      initTimeoutMs: int('WS_INIT_TIMEOUT_MS', 3000, 100, 600_000),
+      operationsPerSocket: int('WS_MAX_OPERATIONS', 100, 1, 100_000),
     },
     seed: { scale: number('SEED_SCALE', 1, 0) },
     log: { level: logLevel as Config['log']['level'] },

@@ -4,8 +4,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
 import type { Db } from './db/pool.js';
@@ -28,6 +26,7 @@ import { createHttpHandler } from './server/http.js';
 import { createGraphQLHandler } from './server/graphqlHttp.js';
 import { PersistedQueries, PersistedQueryStore, TrustedDocuments } from './server/persisted/index.js';
 import { QueryLimits } from './server/queryLimits.js';
+import { startSubscriptionServer } from './server/subscriptions.js';
 import type { Context, ContextRequest, Services } from './server/context.js';
 import { ResponseTier } from './server/responseTier.js';
 import { ListsByIds } from './server/listByIds.js';
@@ -115,7 +114,7 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
     const tiers = cache.tiersFor(metrics.cacheObserver, request.trace);
     return {
       requestId: request.requestId,
-      caller: await identifyCaller(request.authorization, services.jwtSecret),
+      caller: request.caller ?? (await identifyCaller(request.authorization, services.jwtSecret)),
       loaders: loadersFor(tiers),
       tiers,
       requestScope: request.scope,
@@ -148,22 +147,9 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const { cache, bus, metrics, services, contextFor } = instance;
 
   const httpServer = createServer();
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const subscriptions = useServer<Record<string, unknown>>(
-    {
-      schema,
-      context: ({ connectionParams, extra }) =>
-        contextFor({
-          requestId: crypto.randomUUID(),
-          // Statements of a subscription's resolvers are not attributed to any HTTP request.
-          scope: { sqlStatements: 0 },
-          // Browsers cannot set headers on a WebSocket: the token may come in connectionParams.
-          authorization: stringOrUndefined(connectionParams?.Authorization ?? connectionParams?.authorization) ??
-            extra.request.headers.authorization,
-        }),
-    },
-    wsServer,
-  );
+  const limits = new QueryLimits(schema, config.limits);
+  const refused = (code: string) => metrics.errors.inc({ code });
+  const subscriptions = startSubscriptionServer({ httpServer, schema, contextFor, limits, jwtSecret: services.jwtSecret, config, refused });
   const knownOperations = contractOperationNames();
   const apollo = createApollo({
     schema,
@@ -184,11 +170,11 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         apollo,
         context: contextFor,
         persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
-        limits: new QueryLimits(schema, config.limits),
+        limits,
         responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations, new ListsByIds(schema)),
         sizes: config.limits,
         beforeOperation: bus && (() => bus.caughtUp()),
-        refused: (error) => metrics.errors.inc({ code: error.code }),
+        refused: (error) => refused(error.code),
       }),
       metrics,
       readiness: async () => {
@@ -224,8 +210,4 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
 function redisState(cache: Cache): { state: string } {
   if (!cache.l2) return { state: `not used (CACHE=${cache.mode})` };
   return { state: cache.l2.redis.status === 'ready' ? 'up' : `down (${cache.l2.redis.status}); serving from L1 and Postgres` };
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }

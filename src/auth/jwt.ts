@@ -5,7 +5,8 @@
  */
 import { jwtVerify, SignJWT } from 'jose';
 
-export type Caller = { kind: 'user'; userId: number } | { kind: 'anonymous'; reason: string };
+/** `expiresAt`: the token's `exp`, in ms since the epoch (a WebSocket is closed then). */
+export type Caller = { kind: 'user'; userId: number; expiresAt?: number } | { kind: 'anonymous'; reason: string };
 
 /** Reads the caller from an Authorization header value. */
 export async function identifyCaller(authorization: string | undefined, secret: string): Promise<Caller> {
@@ -18,7 +19,7 @@ export async function identifyCaller(authorization: string | undefined, secret: 
     if (!payload.sub || !Number.isSafeInteger(userId) || userId < 1) {
       return { kind: 'anonymous', reason: 'the token\'s "sub" claim is not a user id' };
     }
-    return { kind: 'user', userId };
+    return payload.exp === undefined ? { kind: 'user', userId } : { kind: 'user', userId, expiresAt: payload.exp * 1000 };
   } catch (err) {
     return { kind: 'anonymous', reason: `the bearer token was rejected (${(err as Error).message})` };
   }

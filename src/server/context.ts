@@ -34,6 +34,8 @@ export interface Services {
 export interface ContextRequest {
   requestId: string;
   authorization: string | undefined;
+  /** The caller, when already identified (a WebSocket identifies it once, at connection_init). */
+  caller?: Caller;
   /** Counts the request's SQL statements. */
   scope: RequestScope;
   /** With the response tier: where the request's loaders record what they serve. */

@@ -6,6 +6,7 @@ import { entitiesOf } from '../../src/invalidation/events.js';
 import { eventsOf } from '../../src/invalidation/pgListen.js';
 import { TagVersions } from '../../src/cache/versions.js';
 import { FEED_QUEUE_LIMIT, InvalidationFeed } from '../../src/invalidation/feed.js';
+import type { GraphQLError } from 'graphql';
 
 test('each event invalidates what the seeds say, by tag', () => {
   assert.deepEqual(tagsOf({ type: 'RatingCreated', userId: 7, movieId: 42, movieRatingCount: 3 }), ['User:7', 'Movie:42']);
@@ -94,7 +95,7 @@ test("a write's own new version is not overwritten by a read begun before Redis 
   assert.equal(versions.get('Job:9'), undefined, 'left to be read from Redis, which may hold the other instance\'s version');
 });
 
-test('a listener that never reads holds at most FEED_QUEUE_LIMIT announcements, and does not hold up one that reads', async () => {
+test('a listener that falls FEED_QUEUE_LIMIT behind is ended with SUBSCRIBER_TOO_SLOW, its queue released, and does not hold up one that reads', async () => {
   const feed = new InvalidationFeed();
   const stuck = feed.subscribe({});
   const reading = feed.subscribe({ typenames: ['Job'] });
@@ -102,14 +103,16 @@ test('a listener that never reads holds at most FEED_QUEUE_LIMIT announcements, 
   let heard = 0;
   for (let i = 0; i < 5 * FEED_QUEUE_LIMIT; i++) {
     feed.announce([{ typename: 'Job', id: String(i), reason: 'JobUpdated', at }]);
+    if (i === FEED_QUEUE_LIMIT - 1) assert.equal(feed.queued, FEED_QUEUE_LIMIT + 1, 'the stuck listener holds up to the limit, the reader the one it is about to read');
     const next = await reading.next();
     assert.equal(next.value.cacheInvalidated.id, String(i));
     heard++;
   }
   assert.equal(heard, 5 * FEED_QUEUE_LIMIT);
-  assert.equal(feed.queued, FEED_QUEUE_LIMIT, 'only the stuck listener holds any, and no more than the limit');
-  assert.equal((await stuck.next()).value.cacheInvalidated.id, String(4 * FEED_QUEUE_LIMIT), 'it kept the newest');
-  await stuck.return!();
+  assert.equal(feed.queued, 0, 'the stuck listener was cut off at the limit and holds nothing');
+  assert.equal(feed.tooSlow, 1);
+  await assert.rejects(stuck.next(), (err: GraphQLError) => err.extensions.code === 'SUBSCRIBER_TOO_SLOW');
+  assert.equal((await stuck.next()).done, true, 'after the error, the iterator is done');
   await reading.return!();
   assert.equal(feed.subscriberCount, 0);
 });
