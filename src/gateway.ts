@@ -22,7 +22,7 @@ import { buildSchema, contractOperationNames, readTypeDefs } from './server/sche
 import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
 import { countStatements } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
-import { createHttpHandler } from './server/http.js';
+import { answerUnparsable, createHttpHandler } from './server/http.js';
 import { createGraphQLHandler } from './server/graphqlHttp.js';
 import { PersistedQueries, PersistedQueryStore, TrustedDocuments } from './server/persisted/index.js';
 import { QueryLimits } from './server/queryLimits.js';
@@ -147,6 +147,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const { cache, bus, metrics, services, contextFor } = instance;
 
   const httpServer = createServer();
+  httpServer.on('clientError', answerUnparsable);
   const limits = new QueryLimits(schema, config.limits);
   const refused = (code: string) => metrics.errors.inc({ code });
   const subscriptions = startSubscriptionServer({ httpServer, schema, contextFor, limits, jwtSecret: services.jwtSecret, config, refused });

@@ -175,6 +175,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
       chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // The client went away mid-body: nobody reads the answer, but it is its doing, not ours.
+    req.on('error', (err) => reject(new RequestError(400, 'BAD_REQUEST', `the request body was cut off (${err.message})`)));
   });
 }

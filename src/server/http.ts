@@ -1,9 +1,10 @@
 /**
  * The HTTP surface, on node:http: /graphql (POST, GET, and graphql-ws WebSockets on the same
- * path), the sandbox's assets, /health, /ready and /metrics.
+ * path), the sandbox's assets, /health, /ready and /metrics; and what node:http cannot parse.
  */
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../metrics.js';
 import { SANDBOX_ASSETS } from './plugins/sandbox.js';
@@ -53,6 +54,28 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       else res.end();
     }
   };
+}
+
+/**
+ * Requests node:http cannot parse (headers over its limit, bad framing, not HTTP at all) never
+ * reach the handler; node would answer them with a bare status. They get a GraphQL-shaped
+ * answer with a code like every other refusal, then the connection is closed.
+ */
+export function answerUnparsable(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'the request line and headers are over 16 KiB; send large queries and variables as a POST body, or as a persisted query']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'HPE_HEADER_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request took too long to arrive']
+        : [400, 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.code ?? err.message})`];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const reason = STATUS_CODES[status];
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+  log.debug('an unparsable request was refused', { code: err.code, status });
 }
 
 async function sandboxAsset(res: ServerResponse, name: string): Promise<void> {

@@ -32,7 +32,11 @@ export function paramsFromSearch(search: URLSearchParams, maxVariablesBytes: num
  */
 export function paramsFromBody(raw: string, contentType: string, maxVariablesBytes: number): GraphQLParams {
   if (!/^application\/(graphql-response\+)?json\b/i.test(contentType.trim())) {
-    throw new RequestError(415, 'BAD_REQUEST', `POST /graphql takes Content-Type: application/json; got "${contentType || 'none'}"`);
+    throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `POST /graphql takes Content-Type: application/json; got "${contentType || 'none'}"`);
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new RequestError(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be UTF-8 (charset=utf-8, or no charset); got charset "${charset}"`);
   }
   let body: unknown;
   try {
