@@ -49,8 +49,10 @@ export interface Config {
    * NOTIFY arrives, and every `outboxPollMs` regardless (a missed notification, a new outbox
    * reader taking over): the bound on how long such a write may be served stale.
    * `viewRefreshMinIntervalMs`: a view refreshed on demand (rating milestones) at most this often.
+   * `busHeartbeatMs`: how often the bus's subscription is PINGed and each instance's message
+   * count published; three heartbeats without a PONG count as a lost connection.
    */
-  invalidation: { outboxPollMs: number; viewRefreshMinIntervalMs: number };
+  invalidation: { outboxPollMs: number; viewRefreshMinIntervalMs: number; busHeartbeatMs: number };
   auth: { jwtSecret: string };
   /**
    * Automatic persisted queries: registered texts live `ttlMs`, at most `maxEntries` of them
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     invalidation: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 600_000),
       viewRefreshMinIntervalMs: int('VIEW_REFRESH_MIN_INTERVAL_S', 30, 0, 86_400) * 1000,
+      busHeartbeatMs: int('BUS_HEARTBEAT_MS', 500, 10, 60_000),
     },
     auth: { jwtSecret },
     persisted: {

@@ -75,9 +75,10 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
         remote: (tags, entities) => invalidator!.remote(tags, entities),
         disconnected: () => invalidator!.disconnected(),
         resubscribed: () => invalidator!.resubscribed(),
+        missed: () => invalidator!.missed(),
         distrusted: (lagMs) => metrics.busLagObserver(lagMs / 1000),
       },
-      cache.marks,
+      { marks: cache.marks, publisher: cache.l2.redis, heartbeatMs: config.invalidation.busHeartbeatMs },
     );
   const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), config.invalidation.viewRefreshMinIntervalMs);
   const metrics = createMetrics(db, cache, { bus, feed });

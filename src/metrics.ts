@@ -23,7 +23,7 @@ export interface Metrics {
 }
 
 /** `parts`: the invalidation bus, when there is one (its subscriptions are counted), and the subscription feed. */
-export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptions: number }; feed?: { subscriberCount: number } } = {}): Metrics {
+export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptions: number; gaps: number; silences: number }; feed?: { subscriberCount: number; tooSlow: number } } = {}): Metrics {
   const { bus, feed } = parts;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
@@ -96,6 +96,33 @@ export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptio
         this.set(feed.subscriberCount);
       },
     });
+    new client.Gauge({
+      name: 'strata_subscriptions_too_slow',
+      help: 'cacheInvalidated subscriptions ended since start because their listener fell too far behind (SUBSCRIBER_TOO_SLOW).',
+      registers,
+      collect() {
+        this.set(feed.tooSlow);
+      },
+    });
+  }
+  const l2 = cache.l2;
+  if (l2) {
+    new client.Gauge({
+      name: 'strata_l2_breaker_open',
+      help: 'Whether L2 (Redis) is being skipped now after consecutive failures (1), or used (0).',
+      registers,
+      collect() {
+        this.set(l2.breakerOpen ? 1 : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'strata_l2_breaker_openings',
+      help: 'Times the L2 breaker opened since start.',
+      registers,
+      collect() {
+        this.set(l2.breakerOpenings);
+      },
+    });
   }
   if (bus) {
     new client.Gauge({
@@ -104,6 +131,16 @@ export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptio
       registers,
       collect() {
         this.set(bus.subscriptions);
+      },
+    });
+    new client.Gauge({
+      name: 'strata_bus_losses',
+      help: 'Invalidation messages found lost since start, each clearing L1: by a gap in a writer\'s sequence (gap), or a subscription gone silent (silent).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.set({ kind: 'gap' }, bus.gaps);
+        this.set({ kind: 'silent' }, bus.silences);
       },
     });
   }

@@ -40,6 +40,8 @@ export class L2 {
   readonly redis: Redis;
   private failures = 0;
   private openUntil = 0;
+  /** Times the breaker opened since start. */
+  breakerOpenings = 0;
 
   constructor(private readonly options: L2Options) {
     this.redis = connectRedis(options.target, {
@@ -156,6 +158,11 @@ export class L2 {
     this.redis.disconnect();
   }
 
+  /** Whether L2 is being skipped now, after consecutive failures. */
+  get breakerOpen(): boolean {
+    return Date.now() < this.openUntil;
+  }
+
   /**
    * Runs `op` unless the breaker is open; a failure counts toward opening it and yields
    * undefined. Public for the other users of this connection (the persisted-query store).
@@ -169,6 +176,7 @@ export class L2 {
     } catch (err) {
       if (++this.failures >= this.options.breakerThreshold) {
         this.openUntil = Date.now() + this.options.breakerOpenMs;
+        this.breakerOpenings++;
         log.warn('L2 failing; skipping Redis for a while (circuit open)', { op, failures: this.failures, openMs: this.options.breakerOpenMs, err });
       } else {
         log.warn('L2 call failed; treating as miss', { op, err });

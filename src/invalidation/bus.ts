@@ -8,14 +8,22 @@
  * Pub/sub keeps nothing for a subscriber that is away. While an instance's subscription is
  * down it trusts nothing in L1 (another instance's write would not reach it), and every time
  * the subscription is (re)established it clears its L1 and its version mirror before trusting
- * them again.
+ * them again. Two losses give no sign on the connection itself, and are looked for:
+ *
+ * - a connection gone silent (a frozen server, a network that drops everything): a PING on the
+ *   subscription every heartbeat; no PONG within three heartbeats counts as disconnected, and
+ *   the connection is replaced;
+ * - a message lost while the connection stayed up (a failover; a write whose PUBLISH failed):
+ *   every message carries its writer's sequence number, and every writer publishes its count
+ *   each heartbeat, so a receiver hearing 3 after 1, or a count ahead of what it heard, clears
+ *   L1 and its version mirror (`missed`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { connectRedis, type RedisTarget } from '../redis.js';
 import type { TagMarks } from '../cache/tagMarks.js';
 import type { InvalidatedEntity } from './events.js';
-import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions, type BusMessage } from './busMessage.js';
+import { BUS_CHANNEL, heartbeatMessage, parseBusMessage, preciseNow, subscriberOptions, type BusMessage } from './busMessage.js';
 import { BusWatcher, type WatcherNotice } from './busWatcher.js';
 import { logger } from '../log.js';
 
@@ -23,6 +31,10 @@ const log = logger('invalidation.bus');
 
 /** Messages whose second copy (subscription or watcher) is still to come, at most. */
 const AWAITED_COPIES = 10_000;
+/** Writers whose sequence is followed, at most (the least recently heard go first). */
+const FOLLOWED_WRITERS = 10_000;
+/** Heartbeats without a PONG after which the subscription counts as gone. */
+const SILENT_HEARTBEATS = 3;
 
 export interface BusHandlers {
   /** Another instance changed what `tags` name, and these entities. */
@@ -33,6 +45,20 @@ export interface BusHandlers {
   disconnected?(): void;
   /** The subscription is (re)established: messages may have been missed while it was not. */
   resubscribed(): void;
+  /** A message from another instance was lost while the subscription stayed up. */
+  missed(): void;
+}
+
+export interface BusOptions {
+  /** With the bus watcher: marks what messages change as they arrive, in another thread. */
+  marks?: TagMarks;
+  /**
+   * The connection invalidations are published on (L2's), for the heartbeats: on the same
+   * connection, a heartbeat never overtakes a message it counts.
+   */
+  publisher?: Redis;
+  /** How often the subscription is PINGed and this instance's count published. */
+  heartbeatMs: number;
 }
 
 export class InvalidationBus {
@@ -45,22 +71,36 @@ export class InvalidationBus {
   private sent = 0;
   /** With the watcher: messages handled once, by id, with when L1 stopped trusting their tags. */
   private readonly firstCopies = new Map<string, number>();
+  /** Each writer's highest sequence number heard on this subscription (least recently heard first). */
+  private readonly heardSeqs = new Map<string, number>();
+  /** Told `disconnected` and not yet `resubscribed`. */
+  private down = false;
+  /** When the PING in flight was sent (performance.now()), if one is. */
+  private pingSentAt: number | undefined;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly marks: TagMarks | undefined;
+  /** Messages found missing from the sequence (each clears L1). */
+  gaps = 0;
+  /** Times the subscription went silent and was replaced. */
+  silences = 0;
 
   /**
    * The bus subscribes on a connection of its own; messages go out through L2's
-   * (L2.setVersions). With `marks`, a watcher thread marks what messages change as they arrive.
+   * (L2.setVersions).
    */
   constructor(
     target: RedisTarget,
     private readonly handlers: BusHandlers,
-    private readonly marks?: TagMarks,
+    private readonly options: BusOptions,
   ) {
+    this.marks = options.marks;
     this.subscriber = connectRedis(target, subscriberOptions(`strata-bus-${process.pid}`));
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
-      if (this.subscriptions === 0 || this.closing) return;
+      this.pingSentAt = undefined;
+      if (this.subscriptions === 0 || this.closing || this.down) return;
       log.warn('invalidation bus disconnected; L1 is not trusted until it is back, then cleared');
-      this.handlers.disconnected?.();
+      this.goneDown();
     });
     this.subscriber.on('ready', () => {
       // Cleared once SUBSCRIBE is acknowledged, not at 'ready' (which ioredis emits before it
@@ -68,6 +108,9 @@ export class InvalidationBus {
       this.subscriber.subscribe(BUS_CHANNEL).then(
         () => {
           if (this.subscriptions++ > 0) log.info('invalidation bus reconnected; cleared L1, which may have missed invalidations');
+          this.down = false;
+          // Whatever was missed is cleared now: each writer's sequence is followed afresh.
+          this.heardSeqs.clear();
           this.handlers.resubscribed();
         },
         (err) => log.warn('could not subscribe to the invalidation bus; retrying on reconnect', { err }),
@@ -76,7 +119,8 @@ export class InvalidationBus {
     this.subscriber.on('message', (channel, text) => {
       if (channel === BUS_CHANNEL) this.receive(text);
     });
-    this.watcher = marks && new BusWatcher(target, this.instanceId, marks, (notice) => this.noticed(notice));
+    this.watcher = this.marks && new BusWatcher(target, this.instanceId, this.marks, (notice) => this.noticed(notice));
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs).unref();
   }
 
   /**
@@ -97,9 +141,11 @@ export class InvalidationBus {
    * message to that instance's socket before it acknowledged the PUBLISH.
    */
   message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): { channel: string; message: string } {
+    const seq = ++this.sent;
     const message: BusMessage = {
-      id: `${this.instanceId}:${++this.sent}`,
+      id: `${this.instanceId}:${seq}`,
       from: this.instanceId,
+      seq,
       startedAt,
       tags: [...tags],
       entities: entities.map((e) => ({ ...e, at: e.at.toISOString() })),
@@ -121,15 +167,74 @@ export class InvalidationBus {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.heartbeat);
     this.subscriber.disconnect();
     await this.watcher?.close();
+  }
+
+  private goneDown(): void {
+    this.down = true;
+    this.handlers.disconnected?.();
+  }
+
+  /**
+   * One heartbeat: this instance's count goes out (fire and forget: a failed one is a
+   * heartbeat missed), and the subscription is PINGed. A PING still unanswered after
+   * SILENT_HEARTBEATS heartbeats means the connection carries nothing, though it looks open:
+   * L1 stops being trusted now, and the connection is replaced (its close and the new
+   * subscription clear L1 as any reconnect does).
+   */
+  private beat(): void {
+    if (this.closing || this.subscriptions === 0) return;
+    const publisher = this.options.publisher;
+    if (publisher?.status === 'ready') publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent)).catch(() => undefined);
+    if (this.subscriber.status !== 'ready') return;
+    if (this.pingSentAt === undefined) {
+      const sentAt = (this.pingSentAt = performance.now());
+      this.subscriber.ping().then(
+        () => {
+          if (this.pingSentAt === sentAt) this.pingSentAt = undefined;
+        },
+        () => undefined, // the connection closed: its 'close' handles it
+      );
+      return;
+    }
+    const waitedMs = performance.now() - this.pingSentAt;
+    if (waitedMs < SILENT_HEARTBEATS * this.options.heartbeatMs) return;
+    this.silences++;
+    log.warn('invalidation bus silent: no PONG on its subscription; L1 is not trusted until a new connection is subscribed, then cleared', { waitedMs: Math.round(waitedMs) });
+    this.pingSentAt = undefined;
+    if (!this.down) this.goneDown();
+    // Destroyed, not ended: a frozen server would never finish the close handshake.
+    this.subscriber.stream?.destroy();
   }
 
   /** A message on this thread's own subscription. */
   private receive(text: string): void {
     const message = parseBusMessage(text);
     if (!message) return void log.warn('ignored a bus message that is not one', { text: text.slice(0, 200) });
-    if (message.from !== this.instanceId) this.handle(message, preciseNow());
+    if (message.from === this.instanceId) return;
+    this.followSequence(message);
+    if (!message.heartbeat) this.handle(message, preciseNow());
+  }
+
+  /**
+   * Checks `message` against what its writer sent before. This subscription delivers a
+   * writer's messages in the order it published them, on one connection; a number skipped, or
+   * a heartbeat counting more than was heard, is a message lost. A message heard late (sent
+   * again after a failed PUBLISH) is handled as usual.
+   */
+  private followSequence(message: BusMessage): void {
+    if (message.seq === undefined) return;
+    const heard = this.heardSeqs.get(message.from);
+    const expected = heard === undefined ? undefined : message.heartbeat ? heard : heard + 1;
+    this.heardSeqs.delete(message.from);
+    this.heardSeqs.set(message.from, Math.max(heard ?? 0, message.seq));
+    if (this.heardSeqs.size > FOLLOWED_WRITERS) this.heardSeqs.delete(this.heardSeqs.keys().next().value!);
+    if (expected === undefined || message.seq <= expected) return;
+    this.gaps++;
+    log.warn('lost invalidation messages from another instance; cleared L1 and the version mirror', { from: message.from, heard, seq: message.seq });
+    this.handlers.missed();
   }
 
   /** A message the watcher marked (in the order it marked them): the mark is now handled here. */

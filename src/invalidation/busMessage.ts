@@ -30,10 +30,25 @@ export interface BusMessage {
   id?: string;
   /** The instance that wrote: it ignores its own messages. */
   from: string;
+  /**
+   * The writer's count of messages sent, this one included (1, 2, …). A receiver that hears 3
+   * after 1 missed 2. Absent from an older deploy's messages.
+   */
+  seq?: number;
+  /**
+   * A heartbeat, not an invalidation: `seq` is the writer's count so far, so a receiver learns
+   * it missed the writer's last messages even when the writer sends nothing after them.
+   */
+  heartbeat?: true;
   /** When the writer began invalidating (right after its commit), in epoch ms with a fraction. */
   startedAt: number;
   tags: string[];
   entities: Array<Omit<InvalidatedEntity, 'at'> & { at: string }>;
+}
+
+/** A heartbeat of `from`, which has sent `seq` messages. */
+export function heartbeatMessage(from: string, seq: number): string {
+  return JSON.stringify({ from, seq, heartbeat: true, startedAt: 0, tags: [], entities: [] } satisfies BusMessage);
 }
 
 /** The message in `text`; undefined when it is not one. */

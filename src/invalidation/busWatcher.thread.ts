@@ -23,7 +23,8 @@ subscriber.on('ready', () => {
 subscriber.on('message', (channel, text) => {
   if (channel !== BUS_CHANNEL) return;
   const message = parseBusMessage(text);
-  if (!message || message.from === self) return;
+  // Heartbeats change nothing; the main thread's subscription checks them (bus.ts).
+  if (!message || message.from === self || message.heartbeat) return;
   marks.mark(message.tags);
   parentPort!.postMessage({ text, markedAt: preciseNow() } satisfies WatcherReport);
 });

@@ -147,6 +147,12 @@ export class Invalidator {
     this.parts.feed.announce(entities);
   }
 
+  /** A message from another instance was lost (the bus's sequence numbers): nothing in L1 is trusted until read again. */
+  missed(): void {
+    this.parts.cache.l1?.clear();
+    this.parts.cache.versions?.clear();
+  }
+
   /** The bus dropped: until it is back, messages from other instances cannot reach this one, so L1 is not trusted at all. */
   disconnected(): void {
     this.outages++;

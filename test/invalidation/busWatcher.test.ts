@@ -25,7 +25,7 @@ after(async () => {
 async function busWithWatcher(marks: TagMarks) {
   const remote: Array<{ tags: string[]; entities: InvalidatedEntity[] }> = [];
   const lags: number[] = [];
-  const bus = new InvalidationBus({ url: redis.url }, { remote: (tags, entities) => remote.push({ tags, entities }), resubscribed: () => undefined, distrusted: (ms) => lags.push(ms) }, marks);
+  const bus = new InvalidationBus({ url: redis.url }, { remote: (tags, entities) => remote.push({ tags, entities }), resubscribed: () => undefined, missed: () => undefined, distrusted: (ms) => lags.push(ms) }, { marks, heartbeatMs: 500 });
   assert.ok(await bus.subscribed(10_000), 'the bus subscribes');
   // subscribed() waited for the watcher's subscription too: Redis counts both.
   assert.equal(Number((await redis.client.pubsub('NUMSUB', BUS_CHANNEL))[1]), 2);
