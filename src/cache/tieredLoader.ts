@@ -464,13 +464,15 @@ async function fill<V>(values: Array<V | undefined>, positions: number[], loaded
 /**
  * Stores what the source found in L1 now and in L2 with the tick's pipeline, each entry
  * recording the versions its load began with: if a write bumped one meanwhile, the entry is
- * born invalid and never served. Releases the locks it was computed under after the entries.
+ * born invalid and never served. One this instance already knows is outdated is not stored at
+ * all: it would only take the place of a current entry another instance stored meanwhile.
+ * Releases the locks it was computed under after the entries.
  */
 function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
   const now = Date.now();
   asks.forEach((ask, n) => {
     const value = loaded[n];
-    if (value === undefined) return void (lockToken && tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken));
+    if (value === undefined || knownOutdated(ask.fence, tiers)) return void (lockToken && tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken));
     const base = typeof spec.ttlMs === 'number' ? spec.ttlMs : spec.ttlMs(ask.k, value);
     if (base > 0) {
       const ttlMs = tiers.adaptiveTtl?.ttlFor(ask.key, base) ?? base;
@@ -484,4 +486,14 @@ function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>,
     }
     if (lockToken) tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken);
   });
+}
+
+/** Whether a tag of `fence` has another version in this instance's mirror now (a write here, or one heard of and read again). */
+function knownOutdated(fence: Record<string, string> | undefined, tiers: TierSet): boolean {
+  if (!fence || !tiers.versions) return false;
+  for (const tag in fence) {
+    const known = tiers.versions.get(tag);
+    if (known !== undefined && known !== fence[tag]) return true;
+  }
+  return false;
 }
