@@ -1,0 +1,159 @@
+/**
+ * Faults (issue 7, test 24): the chaos soak. Two gateway processes over the test's own
+ * database and redis-server take a steady load of writes and reads for SOAK_SECONDS (60 in
+ * `npm test`, 300 in `npm run soak`) while faults from the suite strike one at a time, at
+ * random: Redis killed and restarted (7), paused (8), frozen (9), every pub/sub connection
+ * killed (14), the outbox's LISTEN connection terminated (15), eviction pressure (16).
+ *
+ * A history is recorded: each write of `title = <key>#<n>` (n rising per key, one writer per
+ * key) with the time it was acknowledged, each read with the time it started and the n it
+ * saw, each `me` with the caller it carried. The checker counts:
+ * - violations: a read that started after the acknowledgement of write n and saw less;
+ * - cross-user bodies: a `me` answered with another caller's id.
+ * A fault that leaves the bus silent without closing it (8, 9) is stated to be found within
+ * three heartbeats (bus.ts); reads in that window after such a fault begins are counted apart.
+ * Outside it, both counts must be 0.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
+
+const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
+const HEARTBEAT_MS = 500;
+/** How long after a silent fault begins an instance may still trust L1 (bus.ts: three heartbeats, noticed at the next). */
+const SILENT_BOUND_MS = 4 * HEARTBEAT_MS + 500;
+const KEYS = [21, 22, 23, 24, 25, 26];
+const USERS = [31, 32];
+
+let deployment: TestDeployment;
+let instances: GatewayProcess[];
+before(async () => {
+  deployment = await startDeployment(2, { BUS_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error' });
+  instances = deployment.instances;
+});
+after(async () => {
+  await deployment?.stop();
+});
+
+interface Fault {
+  name: string;
+  /** A fault the connections do not show: found by the heartbeat. */
+  silent: boolean;
+  run(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function faults(): Fault[] {
+  const redis = deployment.redis;
+  return [
+    { name: 'Redis killed and restarted (7)', silent: false, run: async () => { await redis.kill(); await sleep(1500); await redis.restart(); } },
+    { name: 'CLIENT PAUSE 1500 (8)', silent: true, run: async () => { await redis.client.call('CLIENT', 'PAUSE', '1500', 'ALL'); await sleep(1500); } },
+    { name: 'Redis frozen, SIGSTOP 1.5 s (9)', silent: true, run: async () => { redis.freeze(); await sleep(1500); redis.thaw(); } },
+    { name: 'CLIENT KILL TYPE pubsub (14)', silent: false, run: async () => { await redis.client.client('KILL', 'TYPE', 'pubsub'); } },
+    {
+      name: 'outbox LISTEN connection terminated (15)',
+      silent: false,
+      run: async () => {
+        await deployment.database.db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 7310553 AND granted`);
+      },
+    },
+    {
+      name: 'eviction pressure, maxmemory 2 MB (16)',
+      silent: false,
+      run: async () => {
+        await redis.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+        await redis.client.config('SET', 'maxmemory', String(2 * 1024 * 1024));
+        await sleep(2000);
+        await redis.client.config('SET', 'maxmemory', '0');
+      },
+    },
+  ];
+}
+
+test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and cross-user bodies outside the stated bounds = 0`, { timeout: SOAK_MS + 120_000 }, async () => {
+  const began = performance.now();
+  const now = () => performance.now() - began;
+  /** Per key: acknowledgements of writes, in order. */
+  const acks = new Map<number, Array<{ n: number; at: number }>>(KEYS.map((k) => [k, []]));
+  const reads: Array<{ key: number; startedAt: number; saw: number }> = [];
+  const silentFaults: number[] = [];
+  const applied: string[] = [];
+  let crossUser = 0;
+  let failed = 0;
+  let running = true;
+
+  const title = (response: { body: { data?: any } }): number | undefined => {
+    const text = response.body.data?.candidate?.title as string | undefined;
+    const match = text && /#(\d+)$/.exec(text);
+    return match ? Number(match[1]) : text !== undefined ? 0 : undefined;
+  };
+  const post = (gw: GatewayProcess, query: string, userId?: number) =>
+    gw.post(query, undefined, userId === undefined ? {} : { userId }).catch(() => undefined);
+
+  const writer = async (key: number, gwIndex: number) => {
+    for (let n = 1; running; n++) {
+      const response = await post(instances[(gwIndex + n) % 2], `mutation { updateCandidate(id: "${key}", input: { title: "soak ${key}#${n}" }) { id } }`);
+      if (response?.status === 200 && !response.body.errors) acks.get(key)!.push({ n, at: now() });
+      else failed++;
+      await sleep(50);
+    }
+  };
+  const reader = async (r: number) => {
+    for (let i = 0; running; i++) {
+      const key = KEYS[(r * 7 + i) % KEYS.length];
+      const gw = instances[(r + i) % 2];
+      if (i % 10 === 0) {
+        const user = USERS[(r + i) % USERS.length];
+        const response = await post(gw, '{ me { id } }', user);
+        if (response?.body.data?.me && response.body.data.me.id !== String(user)) crossUser++;
+        continue;
+      }
+      const startedAt = now();
+      const response = await post(gw, `{ candidate(id: "${key}") { title } }`);
+      const saw = response && title(response);
+      if (saw === undefined) failed++;
+      else reads.push({ key, startedAt, saw });
+    }
+  };
+  const chaos = async () => {
+    const all = faults();
+    await sleep(2000);
+    for (let i = 0; running && now() < SOAK_MS - 5000; i++) {
+      const fault = all[Math.floor(Math.random() * all.length)];
+      applied.push(fault.name);
+      if (fault.silent) silentFaults.push(now());
+      await fault.run().catch((err) => applied.push(`  (${fault.name} failed: ${(err as Error).message})`));
+      await sleep(2000 + Math.random() * 2000); // recover, and let the load see it
+    }
+  };
+
+  const load = [...KEYS.map((key, i) => writer(key, i)), ...Array.from({ length: 8 }, (_, r) => reader(r))];
+  const chaosDone = chaos();
+  await sleep(SOAK_MS);
+  running = false;
+  await chaosDone;
+  await Promise.all(load);
+
+  let violations = 0;
+  let withinSilentBound = 0;
+  const examples: string[] = [];
+  for (const read of reads) {
+    const acknowledged = acks.get(read.key)!.filter((ack) => ack.at < read.startedAt).pop();
+    if (!acknowledged || read.saw >= acknowledged.n) continue;
+    const silent = silentFaults.some((at) => read.startedAt >= at && read.startedAt - at <= SILENT_BOUND_MS);
+    if (silent) withinSilentBound++;
+    else {
+      violations++;
+      if (examples.length < 5) examples.push(`key ${read.key}: read at ${Math.round(read.startedAt)} ms saw #${read.saw}, #${acknowledged.n} acknowledged at ${Math.round(acknowledged.at)} ms`);
+    }
+  }
+  const writes = [...acks.values()].reduce((sum, list) => sum + list.length, 0);
+  console.log(
+    `  ${SOAK_MS / 1000} s: ${applied.length} faults (${applied.join('; ')}); ${writes} acknowledged writes, ${reads.length} reads, ` +
+      `${failed} failed requests; violations ${violations}, within a silent fault's stated bound ${withinSilentBound}, cross-user bodies ${crossUser}`,
+  );
+  assert.ok(writes > 100 && reads.length > 1000, 'the load ran');
+  assert.equal(crossUser, 0);
+  assert.equal(violations, 0, examples.join('\n'));
+});
