@@ -172,6 +172,20 @@ export class InvalidationBus {
     await this.watcher?.close();
   }
 
+  /** Whether the subscription is known to be away (closed, or found silent) and not yet back. */
+  get isDown(): boolean {
+    return this.down || this.subscriptions === 0;
+  }
+
+  /**
+   * How long after Redis goes silent every instance has stopped trusting its L1, at most: a
+   * PING sent within a heartbeat of it, unanswered for SILENT_HEARTBEATS more, noticed at the
+   * next heartbeat, and one heartbeat of slack for a busy event loop.
+   */
+  get silenceBoundMs(): number {
+    return (SILENT_HEARTBEATS + 2) * this.options.heartbeatMs;
+  }
+
   private goneDown(): void {
     this.down = true;
     this.handlers.disconnected?.();

@@ -72,7 +72,8 @@ export class Invalidator {
    * Makes everything `events` changed out of date on every instance, and announces it.
    * `loaders`: the writing request's, which forget what they read. Never throws: the write is
    * committed, and a Redis failure is logged and the delivery retried in the background
-   * (instances whose bus was down meanwhile clear their L1 when it reconnects).
+   * (instances whose bus was down meanwhile clear their L1 when it reconnects); when Redis
+   * failed silently, it resolves only once every instance's heartbeat must have noticed.
    */
   async invalidate(events: readonly DomainEvent[], loaders?: Loaders): Promise<void> {
     if (events.length === 0) return;
@@ -95,6 +96,14 @@ export class Invalidator {
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
         this.undelivered.push({ versions, message, bumped, bumpedAt, tags, deadline: Date.now() + REDELIVERY_MS });
         void this.redeliver();
+        if (bus && !bus.isDown && cache.l2.redis.status === 'ready') {
+          // Redis did not take it, yet both connections look up: Redis has gone silent
+          // (frozen, paused, a network dropping everything), and the other instances trust
+          // their L1 until their heartbeats notice. The write answers once they must have, so
+          // no one reads the old value after its acknowledgement. (A closed connection is
+          // seen by every instance at once: no wait then.)
+          await new Promise((resolve) => setTimeout(resolve, bus.silenceBoundMs));
+        }
       }
     }
     loaders?.forgetAll();

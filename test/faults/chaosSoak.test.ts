@@ -10,9 +10,9 @@
  * saw, each `me` with the caller it carried. The checker counts:
  * - violations: a read that started after the acknowledgement of write n and saw less;
  * - cross-user bodies: a `me` answered with another caller's id.
- * A fault that leaves the bus silent without closing it (8, 9) is stated to be found within
- * three heartbeats (bus.ts); reads in that window after such a fault begins are counted apart.
- * Outside it, both counts must be 0.
+ * Both must be 0. (A fault that leaves the bus silent without closing it, 8 and 9, is where
+ * this is hardest: a write Redis did not take answers only once every instance's heartbeat
+ * must have noticed, invalidate.ts. Violations in the window after such a fault are named apart.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,8 +20,8 @@ import { startDeployment, type GatewayProcess, type TestDeployment } from '../he
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
 const HEARTBEAT_MS = 500;
-/** How long after a silent fault begins an instance may still trust L1 (bus.ts: three heartbeats, noticed at the next). */
-const SILENT_BOUND_MS = 4 * HEARTBEAT_MS + 500;
+/** How long after a silent fault begins an instance may still trust L1 (bus.ts silenceBoundMs), for naming violations. */
+const SILENT_BOUND_MS = 5 * HEARTBEAT_MS;
 const KEYS = [21, 22, 23, 24, 25, 26];
 const USERS = [31, 32];
 
@@ -71,7 +71,7 @@ function faults(): Fault[] {
   ];
 }
 
-test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and cross-user bodies outside the stated bounds = 0`, { timeout: SOAK_MS + 120_000 }, async () => {
+test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and cross-user bodies = 0`, { timeout: SOAK_MS + 120_000 }, async () => {
   const began = performance.now();
   const now = () => performance.now() - began;
   /** Per key: acknowledgements of writes, in order. */
@@ -136,22 +136,19 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
   await Promise.all(load);
 
   let violations = 0;
-  let withinSilentBound = 0;
+  let afterSilentFault = 0;
   const examples: string[] = [];
   for (const read of reads) {
     const acknowledged = acks.get(read.key)!.filter((ack) => ack.at < read.startedAt).pop();
     if (!acknowledged || read.saw >= acknowledged.n) continue;
-    const silent = silentFaults.some((at) => read.startedAt >= at && read.startedAt - at <= SILENT_BOUND_MS);
-    if (silent) withinSilentBound++;
-    else {
-      violations++;
-      if (examples.length < 5) examples.push(`key ${read.key}: read at ${Math.round(read.startedAt)} ms saw #${read.saw}, #${acknowledged.n} acknowledged at ${Math.round(acknowledged.at)} ms`);
-    }
+    violations++;
+    if (silentFaults.some((at) => read.startedAt >= at && read.startedAt - at <= SILENT_BOUND_MS)) afterSilentFault++;
+    if (examples.length < 5) examples.push(`key ${read.key}: read at ${Math.round(read.startedAt)} ms saw #${read.saw}, #${acknowledged.n} acknowledged at ${Math.round(acknowledged.at)} ms`);
   }
   const writes = [...acks.values()].reduce((sum, list) => sum + list.length, 0);
   console.log(
     `  ${SOAK_MS / 1000} s: ${applied.length} faults (${applied.join('; ')}); ${writes} acknowledged writes, ${reads.length} reads, ` +
-      `${failed} failed requests; violations ${violations}, within a silent fault's stated bound ${withinSilentBound}, cross-user bodies ${crossUser}`,
+      `${failed} failed requests; violations ${violations} (${afterSilentFault} of them within ${SILENT_BOUND_MS} ms of a silent fault), cross-user bodies ${crossUser}`,
   );
   assert.ok(writes > 100 && reads.length > 1000, 'the load ran');
   assert.equal(crossUser, 0);

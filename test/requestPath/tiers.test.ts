@@ -16,7 +16,8 @@ before(async () => {
   redis = await startTestRedis();
   // The entry tiers are under test: whole answers would stand in front of them (the response
   // tier has its own tests, responseTier.test.ts).
-  gw = await startTestGateway({ redisUrl: redis.url, env: { CACHE_RESPONSE_MB: '0' } });
+  // Heartbeats a minute apart: the bus's PING and PUBLISH stay out of the counted windows.
+  gw = await startTestGateway({ redisUrl: redis.url, env: { CACHE_RESPONSE_MB: '0', BUS_HEARTBEAT_MS: '60000' } });
   tap = tapStatements(gw.gateway.services.db);
 });
 after(async () => {
