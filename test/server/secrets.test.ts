@@ -17,6 +17,7 @@ import { setLogLevel } from '../../src/log.js';
 import { spawnListening } from '../helpers/gatewayProcess.js';
 import { freePort } from '../helpers/ports.js';
 import { TEST_JWT_SECRET } from '../helpers/gateway.js';
+import { signToken } from '../../src/auth/jwt.js';
 
 const PG_PASSWORD = 'pg-secret-7f3a9c';
 const REDIS_PASSWORD = 'redis-secret-42d1e8';
@@ -64,8 +65,9 @@ before(async () => {
     '--port', '0', '--tls-port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
     '--tls-cert-file', path.join(dir, 'server.pem'), '--tls-key-file', path.join(dir, 'server.key'), '--tls-ca-cert-file', path.join(dir, 'ca.pem'),
     '--tls-auth-clients', 'no',
-    // No anonymous access: only the `strata` ACL user, with its password.
-    '--user', 'default', 'off', '--user', 'strata', 'on', `>${REDIS_PASSWORD}`, '~*', '&*', '+@all',
+    // No anonymous access: only the `strata` ACL user, with its password, and nothing @dangerous
+    // (INFO, CONFIG, KEYS, FLUSHALL, …): what a least-privilege deployment grants.
+    '--user', 'default', 'off', '--user', 'strata', 'on', `>${REDIS_PASSWORD}`, '~*', '&*', '+@all', '-@dangerous',
   ], { stdio: 'ignore' });
   redis = new Redis({ port: redisPort, host: '127.0.0.1', username: 'strata', password: REDIS_PASSWORD, tls: { ca: readFileSync(path.join(dir, 'ca.pem'), 'utf8') }, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   redis.on('error', () => undefined);
@@ -90,7 +92,8 @@ async function startMain(env: Record<string, string>, output: string[]) {
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
-    query: async (query: string) => (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json(),
+    query: async (query: string, headers: Record<string, string> = {}) =>
+      (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) })).json(),
     ready: async () => (await fetch(`${url}/ready`)).json(),
     stop: async () => {
       child.kill('SIGTERM');
@@ -106,8 +109,9 @@ function assertNoSecret(output: string[], ...secrets: string[]): void {
 }
 
 describe('TLS and credentials', () => {
-  test('serves through Postgres over verified TLS and Redis over TLS as an ACL user, printing no password', async () => {
+  test('serves through Postgres over verified TLS and Redis over TLS as an ACL user without @dangerous, printing no password, secret or token', async () => {
     const output: string[] = [];
+    const token = await signToken(7, TEST_JWT_SECRET);
     const gateway = await startMain(
       { DATABASE_URL: postgresUrl.toString(), REDIS_URL: `rediss://strata:${REDIS_PASSWORD}@127.0.0.1:${redisPort}`, REDIS_TLS_CA_FILE: path.join(dir, 'ca.pem') },
       output,
@@ -117,6 +121,9 @@ describe('TLS and credentials', () => {
       assert.equal(first.data.movie.id, '1');
       assert.deepEqual(await gateway.query('{ movie(id: "1") { id title } }'), first);
       assert.ok((await redis.dbsize()) > 0, 'the gateway wrote its L2 entries to the TLS Redis');
+      // A caller's token, and the secret that signs it, reach no log line either (LOG_LEVEL=debug).
+      const me = await gateway.query('{ me { id } }', { authorization: `Bearer ${token}` });
+      assert.deepEqual(me.data, { me: { id: '7' } });
       const ready = await gateway.ready();
       assert.equal(ready.redis.state, 'up');
       const admin = new pg.Client({ connectionString: postgresUrl.toString() });
@@ -130,7 +137,7 @@ describe('TLS and credentials', () => {
     } finally {
       await gateway.stop();
     }
-    assertNoSecret(output, PG_PASSWORD, REDIS_PASSWORD);
+    assertNoSecret(output, PG_PASSWORD, REDIS_PASSWORD, TEST_JWT_SECRET, token);
   });
 
   test('with a wrong Redis password it serves from L1 and Postgres, says Redis is down, and prints no password', async () => {
