@@ -30,8 +30,8 @@ const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 3;
 const SCALE = 0.1;
 const CONNECTIONS = quick ? [100] : [10, 100];
-const WARM_MS = quick ? 1500 : 2500;
-const MEASURE_MS = quick ? 2500 : 3500;
+const WARM_MS = quick ? 1500 : 2000;
+const MEASURE_MS = quick ? 2500 : 3000;
 /**
  * Every server runs with the young generation `npm start` gives the gateway (64 MB): the same
  * V8 settings for all, so no server wins by its GC settings alone.
@@ -263,7 +263,10 @@ function report(): void {
   const medians = new Map(cells.map((cell) => [cell, medianFigures(results.get(cell)!)]));
   const lines: string[] = [];
   lines.push(`# Strata next to its peers${quick ? ' (quick run)' : ''}`, '');
-  lines.push(`${new Date().toISOString()} · ${cpus().length} × ${cpus()[0].model} · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version}`);
+  lines.push(
+    `${new Date().toISOString()} · ${cpus().length} × ${cpus()[0].model} · ${Math.round(totalmem() / 2 ** 30)} GiB · Node ${process.version} · ` +
+      `the whole run took ${((Date.now() - started) / 60_000).toFixed(1)} minutes`,
+  );
   lines.push(`Packages: ${packageVersions()}.`, '');
   lines.push(
     `The standard workload (bench/standardWorkload.ts) over a database seeded at scale ${SCALE}: 50% Movie, 10% Movies (20 ids), 15% Recommendations,`,

@@ -26,7 +26,8 @@ const config = loadConfig({
   CACHE: mode === 'ceiling' ? 'off' : mode,
   ...(mode === 'l1+l2' ? { REDIS_URL: process.env.REDIS_URL } : {}),
   LOG_LEVEL: 'error',
-  ...(process.env.CACHE_RESPONSE_MB ? { CACHE_RESPONSE_MB: process.env.CACHE_RESPONSE_MB } : {}),
+  // Settings a bench may vary; every other one keeps its default.
+  ...Object.fromEntries(['CACHE_RESPONSE_MB', 'PG_CONNECT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'BUS_HEARTBEAT_MS'].filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
 });
 const db = createPool(config.database.url!, config.database);
 const gateway = await startGateway(config, db, mode === 'ceiling' ? { resolvers: constantResolvers(await rowsInMemory(db)) } : {});
