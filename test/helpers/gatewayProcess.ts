@@ -48,16 +48,20 @@ export async function spawnListening(
   return { child, port };
 }
 
-/** Starts an instance over `databaseUrl` (and Redis when `redisUrl`), with `env` on top. */
-export async function startGatewayProcess(options: { databaseUrl: string; redisUrl?: string; env?: Record<string, string> }): Promise<GatewayProcess> {
-  const { child, port } = await spawnListening('test/support/gatewayProcess.ts', {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATABASE_URL: options.databaseUrl,
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
-    ...options.env,
-  });
+/** Starts an instance over `databaseUrl` (and Redis when `redisUrl`), with `env` on top; `output` collects what it prints. */
+export async function startGatewayProcess(options: { databaseUrl: string; redisUrl?: string; env?: Record<string, string>; output?: string[] }): Promise<GatewayProcess> {
+  const { child, port } = await spawnListening(
+    'test/support/gatewayProcess.ts',
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: options.databaseUrl,
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+      ...options.env,
+    },
+    { output: options.output },
+  );
   const url = `http://127.0.0.1:${port}/graphql`;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
