@@ -89,7 +89,11 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
     marks,
     tiersFor: (observer, trace) => ({
       l1,
-      l2: l2 && new L2Batcher(l2, keys.tagVersion, (seconds) => observer.duration('l2', seconds)),
+      // While the bus is away or just back, Redis's versions may lack a write whose
+      // invalidation has not reached it yet (its writer still redelivering; after a restart,
+      // Redis lost every version): an entry loaded before that write would look current
+      // there, so L2 is left alone, as L1 is, until trust resumes (invalidate.ts).
+      l2: l2 && versions?.trusted !== false ? new L2Batcher(l2, keys.tagVersion, (seconds) => observer.duration('l2', seconds)) : undefined,
       versions,
       singleFlight,
       adaptiveTtl,

@@ -60,6 +60,11 @@ export class TagVersions {
     this.changes++;
   }
 
+  /** False while the bus is away or just back (see `suspend`). */
+  get trusted(): boolean {
+    return !this.suspended;
+  }
+
   /**
    * A number that moves whenever `get` may answer differently for some tag: a version learned,
    * adopted, bumped, settled, forgotten or cleared here, or a tag marked by the bus watcher. An

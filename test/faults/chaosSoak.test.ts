@@ -2,8 +2,10 @@
  * Faults (issue 7, test 24): the chaos soak. Two gateway processes over the test's own
  * database and redis-server take a steady load of writes and reads for SOAK_SECONDS (60 in
  * `npm test`, 300 in `npm run soak`) while faults from the suite strike one at a time, at
- * random: Redis killed and restarted (7), paused (8), frozen (9), every pub/sub connection
- * killed (14), the outbox's LISTEN connection terminated (15), eviction pressure (16).
+ * random: Redis killed and restarted (7), paused (8), frozen (9); Postgres cut (10) or
+ * frozen (11) behind a proxy; the pool exhausted by a table lock (12); every pub/sub
+ * connection killed (14), the outbox's LISTEN connection terminated (15), eviction pressure
+ * (16). Requests may fail while Postgres is away (with a code); what is answered must be right.
  *
  * A history is recorded: each write of `title = <key>#<n>` (n rising per key, one writer per
  * key) with the time it was acknowledged, each read with the time it started and the n it
@@ -16,7 +18,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
+import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
 const HEARTBEAT_MS = 500;
@@ -25,14 +30,25 @@ const SILENT_BOUND_MS = 5 * HEARTBEAT_MS;
 const KEYS = [21, 22, 23, 24, 25, 26];
 const USERS = [31, 32];
 
-let deployment: TestDeployment;
-let instances: GatewayProcess[];
+let redis: TestRedis;
+let database: TestDatabase;
+/** Between the instances and Postgres: frozen or cut on cue. */
+let postgres: TcpProxy;
+let instances: GatewayProcess[] = [];
 before(async () => {
-  deployment = await startDeployment(2, { BUS_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error' });
-  instances = deployment.instances;
+  redis = await startTestRedis();
+  database = await createTestDatabase({ scale: 0.05 });
+  const url = new URL(database.url);
+  postgres = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  url.port = String(postgres.port);
+  const env = { BUS_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error', PG_CONNECT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '2000' };
+  instances = await Promise.all([0, 1].map(() => startGatewayProcess({ databaseUrl: url.toString(), redisUrl: redis.url, env })));
 });
 after(async () => {
-  await deployment?.stop();
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await postgres?.close();
+  await database?.drop();
+  await redis?.stop();
 });
 
 interface Fault {
@@ -45,7 +61,6 @@ interface Fault {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function faults(): Fault[] {
-  const redis = deployment.redis;
   return [
     { name: 'Redis killed and restarted (7)', silent: false, run: async () => { await redis.kill(); await sleep(1500); await redis.restart(); } },
     { name: 'CLIENT PAUSE 1500 (8)', silent: true, run: async () => { await redis.client.call('CLIENT', 'PAUSE', '1500', 'ALL'); await sleep(1500); } },
@@ -55,7 +70,7 @@ function faults(): Fault[] {
       name: 'outbox LISTEN connection terminated (15)',
       silent: false,
       run: async () => {
-        await deployment.database.db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 7310553 AND granted`);
+        await database.db.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 7310553 AND granted`);
       },
     },
     {
@@ -68,6 +83,23 @@ function faults(): Fault[] {
         await redis.client.config('SET', 'maxmemory', '0');
       },
     },
+    { name: 'Postgres down, connections cut 1.5 s (10)', silent: false, run: async () => { postgres.cut(); await sleep(1500); postgres.restore(); } },
+    { name: 'Postgres frozen 1.5 s (11)', silent: false, run: async () => { postgres.blackHole(); await sleep(1500); postgres.restore(); } },
+    {
+      name: 'pool exhausted: candidates locked 1.5 s (12)',
+      silent: false,
+      run: async () => {
+        const holder = await database.db.connect();
+        try {
+          await holder.query('BEGIN');
+          await holder.query('LOCK TABLE candidates IN ACCESS EXCLUSIVE MODE');
+          await sleep(1500);
+          await holder.query('COMMIT');
+        } finally {
+          holder.release();
+        }
+      },
+    },
   ];
 }
 
@@ -75,8 +107,8 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
   const began = performance.now();
   const now = () => performance.now() - began;
   /** Per key: acknowledgements of writes, in order. */
-  const acks = new Map<number, Array<{ n: number; at: number }>>(KEYS.map((k) => [k, []]));
-  const reads: Array<{ key: number; startedAt: number; saw: number }> = [];
+  const acks = new Map<number, Array<{ n: number; at: number; on: number }>>(KEYS.map((k) => [k, []]));
+  const reads: Array<{ key: number; startedAt: number; saw: number; on: number }> = [];
   const silentFaults: number[] = [];
   const applied: string[] = [];
   let crossUser = 0;
@@ -93,8 +125,9 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
 
   const writer = async (key: number, gwIndex: number) => {
     for (let n = 1; running; n++) {
-      const response = await post(instances[(gwIndex + n) % 2], `mutation { updateCandidate(id: "${key}", input: { title: "soak ${key}#${n}" }) { id } }`);
-      if (response?.status === 200 && !response.body.errors) acks.get(key)!.push({ n, at: now() });
+      const on = (gwIndex + n) % 2;
+      const response = await post(instances[on], `mutation { updateCandidate(id: "${key}", input: { title: "soak ${key}#${n}" }) { id } }`);
+      if (response?.status === 200 && !response.body.errors) acks.get(key)!.push({ n, at: now(), on });
       else failed++;
       await sleep(50);
     }
@@ -102,7 +135,8 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
   const reader = async (r: number) => {
     for (let i = 0; running; i++) {
       const key = KEYS[(r * 7 + i) % KEYS.length];
-      const gw = instances[(r + i) % 2];
+      const on = (r + i) % 2;
+      const gw = instances[on];
       if (i % 10 === 0) {
         const user = USERS[(r + i) % USERS.length];
         const response = await post(gw, '{ me { id } }', user);
@@ -113,7 +147,7 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
       const response = await post(gw, `{ candidate(id: "${key}") { title } }`);
       const saw = response && title(response);
       if (saw === undefined) failed++;
-      else reads.push({ key, startedAt, saw });
+      else reads.push({ key, startedAt, saw, on });
     }
   };
   const chaos = async () => {
@@ -121,7 +155,7 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
     await sleep(2000);
     for (let i = 0; running && now() < SOAK_MS - 5000; i++) {
       const fault = all[Math.floor(Math.random() * all.length)];
-      applied.push(fault.name);
+      applied.push(`${fault.name} at ${Math.round(now())} ms`);
       if (fault.silent) silentFaults.push(now());
       await fault.run().catch((err) => applied.push(`  (${fault.name} failed: ${(err as Error).message})`));
       await sleep(2000 + Math.random() * 2000); // recover, and let the load see it
@@ -143,7 +177,9 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
     if (!acknowledged || read.saw >= acknowledged.n) continue;
     violations++;
     if (silentFaults.some((at) => read.startedAt >= at && read.startedAt - at <= SILENT_BOUND_MS)) afterSilentFault++;
-    if (examples.length < 5) examples.push(`key ${read.key}: read at ${Math.round(read.startedAt)} ms saw #${read.saw}, #${acknowledged.n} acknowledged at ${Math.round(acknowledged.at)} ms`);
+    if (examples.length < 5) {
+      examples.push(`key ${read.key}: read at ${Math.round(read.startedAt)} ms on instance ${read.on} saw #${read.saw}, #${acknowledged.n} acknowledged at ${Math.round(acknowledged.at)} ms by instance ${acknowledged.on}`);
+    }
   }
   const writes = [...acks.values()].reduce((sum, list) => sum + list.length, 0);
   console.log(
@@ -152,5 +188,5 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
   );
   assert.ok(writes > 100 && reads.length > 1000, 'the load ran');
   assert.equal(crossUser, 0);
-  assert.equal(violations, 0, examples.join('\n'));
+  assert.equal(violations, 0, `${examples.join('\n')}\nfaults: ${applied.join('; ')}`);
 });
