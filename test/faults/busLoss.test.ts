@@ -20,6 +20,7 @@ import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 import { until } from '../helpers/until.js';
+import { candidateTitle as titleOn } from '../helpers/instances.js';
 import { BUS_CHANNEL, heartbeatMessage } from '../../src/invalidation/busMessage.js';
 
 const HEARTBEAT_MS = 100;
@@ -54,7 +55,6 @@ async function metric(gw: TestGateway, line: string): Promise<number> {
   const found = text.split('\n').find((l) => l.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 }
-const titleOn = async (gw: TestGateway, id: number) => dataOf<{ candidate: { title: string } }>(await gw.post(`{ candidate(id: "${id}") { title } }`)).candidate.title;
 const write = (id: number, title: string) => a.post(`mutation { updateCandidate(id: "${id}", input: { title: "${title}" }) { id } }`).then(dataOf);
 
 /** B's L1 trusted again: its bus up for RESUMED_MS, and a read of `id` answered twice (the second from L1). */

@@ -9,29 +9,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { dataOf, type TestGateway } from '../helpers/gateway.js';
+import { candidateTitle as titleOn, startSharedInstances, type SharedInstances } from '../helpers/instances.js';
 import { holdFirstAnswer } from '../helpers/statements.js';
 
-let redis: TestRedis;
-let database: TestDatabase;
+let shared: SharedInstances;
 let a: TestGateway;
 let b: TestGateway;
 before(async () => {
-  redis = await startTestRedis();
-  database = await createTestDatabase({ scale: 0.05 });
-  a = await startTestGateway({ database, redisUrl: redis.url });
-  b = await startTestGateway({ database, redisUrl: redis.url });
+  shared = await startSharedInstances(2);
+  [a, b] = shared.instances;
 });
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await database?.drop();
-  await redis?.stop();
+  await shared?.stop();
 });
 
-const titleOn = async (gw: TestGateway, id: number) => dataOf<{ candidate: { title: string } }>(await gw.post(`{ candidate(id: "${id}") { title } }`)).candidate.title;
 const write = (gw: TestGateway, id: number, title: string) => gw.post(`mutation { updateCandidate(id: "${id}", input: { title: "${title}" }) { id } }`).then(dataOf);
 
 test('v2 then v3, the fill that read v2 delayed past v3: every later read is v3, on both instances, and Redis never holds v2 as current', async () => {
@@ -54,11 +46,11 @@ test('v2 then v3, the fill that read v2 delayed past v3: every later read is v3,
       held.remove();
     }
     await new Promise((resolve) => setTimeout(resolve, 30)); // any write-back of the fill has landed
-    const stored = await redis.client.get(a.gateway.services.cache.keys.candidateProfile(id));
+    const stored = await shared.redis.client.get(a.gateway.services.cache.keys.candidateProfile(id));
     if (stored?.includes(`v2 of round ${round}`)) {
       // Stored only if the filling instance had not yet read v3's version (v3 written on the
       // other one), and then born invalid: it records the version v2 had.
-      const current = await redis.client.get(`strata:tag:Candidate:${id}`);
+      const current = await shared.redis.client.get(`strata:tag:Candidate:${id}`);
       if (round % 2 === 1 || JSON.parse(stored).versions[`Candidate:${id}`] === current) wrong++;
     }
     for (let i = 0; i < 3; i++) for (const gw of [a, b]) if ((await titleOn(gw, id)) !== `v3 of round ${round}`) wrong++;

@@ -8,9 +8,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { candidateTitle as titleOn, startSharedInstances, type SharedInstances } from '../helpers/instances.js';
 import { until } from '../helpers/until.js';
 
 const POLL_MS = 200;
@@ -18,30 +16,22 @@ const POLL_MS = 200;
 const BOUND_MS = 2 * POLL_MS + 300;
 const OUTBOX_LOCK_KEY = 7_310_553;
 
-let redis: TestRedis;
-let database: TestDatabase;
-let gateways: TestGateway[];
+let shared: SharedInstances;
 before(async () => {
-  redis = await startTestRedis();
-  database = await createTestDatabase({ scale: 0.05 });
-  gateways = [];
-  for (let i = 0; i < 2; i++) gateways.push(await startTestGateway({ database, redisUrl: redis.url, env: { OUTBOX_POLL_MS: String(POLL_MS) } }));
+  shared = await startSharedInstances(2, { OUTBOX_POLL_MS: String(POLL_MS) });
 });
 after(async () => {
-  for (const gw of gateways ?? []) await gw.stop();
-  await database?.drop();
-  await redis?.stop();
+  await shared?.stop();
 });
 
 /** The backend that holds the outbox lock and LISTENs, if one does. */
 async function listenerPid(): Promise<number | undefined> {
-  const { rows } = await database.db.query<{ pid: number }>(
+  const { rows } = await shared.database.db.query<{ pid: number }>(
     `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1 AND objsubid = 1 AND granted`,
     [OUTBOX_LOCK_KEY],
   );
   return rows[0]?.pid;
 }
-const titleOn = async (gw: TestGateway, id: number) => dataOf<{ candidate: { title: string } }>(await gw.post(`{ candidate(id: "${id}") { title } }`)).candidate.title;
 
 test(`the LISTEN connection terminated as a row is updated behind the gateway: both instances fresh within ${BOUND_MS} ms`, { timeout: 60_000 }, async () => {
   const id = 15;
@@ -50,15 +40,15 @@ test(`the LISTEN connection terminated as a row is updated behind the gateway: b
   for (let round = 0; round < rounds; round++) {
     await until(async () => (await listenerPid()) !== undefined, 'an instance reads the outbox', 10_000);
     const pid = (await listenerPid())!;
-    for (const gw of gateways) await titleOn(gw, id); // warm: the next reads are hits, unless invalidated
+    for (const gw of shared.instances) await titleOn(gw, id); // warm: the next reads are hits, unless invalidated
     const title = `Updated behind the gateway ${round}`;
     // Terminated first: the commit's notification finds nobody listening.
-    await database.db.query('SELECT pg_terminate_backend($1)', [pid]);
-    await database.db.query('UPDATE candidates SET title = $1 WHERE id = $2', [title, id]);
+    await shared.database.db.query('SELECT pg_terminate_backend($1)', [pid]);
+    await shared.database.db.query('UPDATE candidates SET title = $1 WHERE id = $2', [title, id]);
     const committed = performance.now();
     let lastStale = 0;
     while (performance.now() - committed < 3 * BOUND_MS) {
-      for (const gw of gateways) if ((await titleOn(gw, id)) !== title) lastStale = performance.now() - committed;
+      for (const gw of shared.instances) if ((await titleOn(gw, id)) !== title) lastStale = performance.now() - committed;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     freshAfter.push(Math.round(lastStale));

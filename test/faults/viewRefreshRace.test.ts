@@ -10,27 +10,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { dataOf, type TestGateway } from '../helpers/gateway.js';
+import { startSharedInstances, type SharedInstances } from '../helpers/instances.js';
 import { until } from '../helpers/until.js';
 import { BUS_CHANNEL, parseBusMessage } from '../../src/invalidation/busMessage.js';
 
-let redis: TestRedis;
-let database: TestDatabase;
+let shared: SharedInstances;
 let a: TestGateway;
 let b: TestGateway;
 before(async () => {
-  redis = await startTestRedis();
-  database = await createTestDatabase({ scale: 0.05 });
-  a = await startTestGateway({ database, redisUrl: redis.url });
-  b = await startTestGateway({ database, redisUrl: redis.url });
+  shared = await startSharedInstances(2);
+  [a, b] = shared.instances;
 });
 after(async () => {
-  await a?.stop();
-  await b?.stop();
-  await database?.drop();
-  await redis?.stop();
+  await shared?.stop();
 });
 
 const popular = async (gw: TestGateway, limit: number) =>
@@ -38,7 +31,7 @@ const popular = async (gw: TestGateway, limit: number) =>
 
 test('two instances refresh movie_stats at once under read load: one refresh, one invalidation, no reader blocked', { timeout: 60_000 }, async (t) => {
   const heard: string[] = [];
-  const listener = new Redis(redis.url);
+  const listener = new Redis(shared.redis.url);
   t.after(() => listener.quit());
   await listener.subscribe(BUS_CHANNEL);
   listener.on('message', (_channel, text) => {
@@ -47,13 +40,13 @@ test('two instances refresh movie_stats at once under read load: one refresh, on
   const before = await popular(a, 5);
   assert.deepEqual(await popular(b, 5), before);
   // A movie outside the top five gets enough ratings to lead it once the view is refreshed.
-  const { rows: [outsider] } = await database.db.query<{ id: number }>(
+  const { rows: [outsider] } = await shared.database.db.query<{ id: number }>(
     `SELECT m.id FROM movies m WHERE m.id <> ALL($1::int[]) ORDER BY m.id LIMIT 1`,
     [before.map(Number)],
   );
   // Triggers off for this write: the change outbox does not see it (a milestone would refresh
   // the view now); only the refresh below makes it visible.
-  const writer = await database.db.connect();
+  const writer = await shared.database.db.connect();
   try {
     await writer.query('BEGIN');
     await writer.query('SET LOCAL session_replication_role = replica');
@@ -68,14 +61,14 @@ test('two instances refresh movie_stats at once under read load: one refresh, on
     writer.release();
   }
 
-  const holder = await database.db.connect();
+  const holder = await shared.database.db.connect();
   try {
     await holder.query('BEGIN');
     await holder.query('ANALYZE movie_stats');
     a.gateway.services.views.request('movie_stats');
     b.gateway.services.views.request('movie_stats');
     await until(async () => {
-      const { rows } = await database.db.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW CONCURRENTLY movie_stats%' AND wait_event_type = 'Lock'`);
+      const { rows } = await shared.database.db.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW CONCURRENTLY movie_stats%' AND wait_event_type = 'Lock'`);
       return rows.length === 1;
     }, 'one refresh waits for the view', 10_000);
     // The other instance's request has found the advisory lock taken, and is done.
@@ -95,7 +88,7 @@ test('two instances refresh movie_stats at once under read load: one refresh, on
     );
     console.log(`  40 reads of movie_stats during the waiting refresh: slowest ${Math.round(slowest)} ms`);
     assert.ok(slowest < 1000, `a reader waited ${Math.round(slowest)} ms`);
-    const { rows: waiting } = await database.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'`);
+    const { rows: waiting } = await shared.database.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'`);
     assert.equal(waiting[0].n, 1, 'one refresh runs; the other instance skipped');
     assert.equal(heard.length, 0, 'nothing announced before the refresh ends');
     await holder.query('COMMIT');

@@ -1,0 +1,38 @@
+/**
+ * In-process gateways over one seeded database and one redis-server of the test's own: what
+ * several instances of a deployment share, for fault tests that reach into each instance.
+ */
+import { startTestGateway, dataOf, type TestGateway } from './gateway.js';
+import { startTestRedis, type TestRedis } from './testRedis.js';
+import { createTestDatabase, type TestDatabase } from './testDb.js';
+
+export interface SharedInstances {
+  redis: TestRedis;
+  database: TestDatabase;
+  instances: TestGateway[];
+  /** Stops the instances, then drops the database and stops Redis. */
+  stop(): Promise<void>;
+}
+
+/** `count` gateways, `env` on each, over a new database (scale 0.05) and a new redis-server. */
+export async function startSharedInstances(count: number, env: Record<string, string> = {}): Promise<SharedInstances> {
+  const redis = await startTestRedis();
+  const database = await createTestDatabase({ scale: 0.05 });
+  const instances: TestGateway[] = [];
+  for (let i = 0; i < count; i++) instances.push(await startTestGateway({ database, redisUrl: redis.url, env }));
+  return {
+    redis,
+    database,
+    instances,
+    async stop() {
+      for (const instance of instances) await instance.stop();
+      await database.drop();
+      await redis.stop();
+    },
+  };
+}
+
+/** A candidate's title as `gw` answers it now. */
+export async function candidateTitle(gw: TestGateway, id: number): Promise<string> {
+  return dataOf<{ candidate: { title: string } }>(await gw.post(`{ candidate(id: "${id}") { title } }`)).candidate.title;
+}
