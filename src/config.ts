@@ -26,7 +26,13 @@ export interface Config {
    * `url` may carry an ACL user and password (`redis://user:password@host:6379`); `rediss://`
    * speaks TLS, verified against the system's CAs or the PEM bundle `tlsCa`.
    */
-  redis: { url: string | undefined; clusterNodes: string | undefined; commandTimeoutMs: number; tlsCa: string | undefined };
+  redis: {
+    url: string | undefined;
+    /** REDIS_CLUSTER_NODES as URLs (`redis://host:port`): some nodes of a Redis Cluster, which replaces REDIS_URL. */
+    clusterNodes: string[] | undefined;
+    commandTimeoutMs: number;
+    tlsCa: string | undefined;
+  };
   /**
    * `mode`: which tiers serve cached fields — off, l1, or l1+l2 (default: l1+l2 when
    * REDIS_URL is set, l1 otherwise). The L2 breaker opens after `breakerThreshold`
@@ -120,9 +126,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  const cacheMode = env.CACHE || (redisUrl ? 'l1+l2' : 'l1');
+  const clusterNodes = env.REDIS_CLUSTER_NODES ? parseClusterNodes(env.REDIS_CLUSTER_NODES, problems) : undefined;
+  if (redisUrl && clusterNodes) problems.push('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+  const cacheMode = env.CACHE || (redisUrl || clusterNodes ? 'l1+l2' : 'l1');
   if (!['off', 'l1', 'l1+l2'].includes(cacheMode)) problems.push(`CACHE must be off, l1 or l1+l2; got "${cacheMode}"`);
-  if (cacheMode === 'l1+l2' && !redisUrl) problems.push('CACHE=l1+l2 needs REDIS_URL');
+  if (cacheMode === 'l1+l2' && !redisUrl && !clusterNodes) problems.push('CACHE=l1+l2 needs REDIS_URL or REDIS_CLUSTER_NODES');
   const flag = (name: string, fallback: boolean): boolean => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -139,6 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push(`REDIS_TLS_CA_FILE cannot be read: ${(err as Error).message}`);
     }
     if (redisUrl && !redisUrl.startsWith('rediss://')) problems.push('REDIS_TLS_CA_FILE is set, but REDIS_URL is not rediss:// (TLS)');
+    if (clusterNodes && !clusterNodes[0].startsWith('rediss://')) problems.push('REDIS_TLS_CA_FILE is set, but REDIS_CLUSTER_NODES does not start with a rediss:// (TLS) node');
   }
   const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info');
   if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
@@ -160,7 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redis: {
       url: redisUrl,
-      clusterNodes: env.REDIS_CLUSTER_NODES || undefined,
+      clusterNodes,
       commandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 50, 1, 60_000),
       tlsCa: redisTlsCa,
     },
@@ -211,4 +220,28 @@ export class ConfigError extends Error {
     super(`Strata cannot start; fix the environment:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * REDIS_CLUSTER_NODES: `host:port,host:port,…`, each node also accepted as a URL
+ * (`rediss://user:password@host:port`); the first node's user, password and scheme go for all.
+ */
+function parseClusterNodes(raw: string, problems: string[]): string[] | undefined {
+  const nodes: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const url = /^rediss?:\/\//.test(item) ? item : `redis://${item}`;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !parsed.hostname || !/^\d+$/.test(parsed.port)) {
+      problems.push(`REDIS_CLUSTER_NODES: "${item}" is not host:port (nor redis://host:port)`);
+      continue;
+    }
+    nodes.push(url);
+  }
+  if (nodes.length === 0) problems.push('REDIS_CLUSTER_NODES names no node; give host:port,host:port,…');
+  return nodes.length > 0 ? nodes : undefined;
 }

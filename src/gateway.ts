@@ -76,9 +76,10 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
         disconnected: () => invalidator!.disconnected(),
         resubscribed: () => invalidator!.resubscribed(),
         missed: () => invalidator!.missed(),
+        withholding: (from, withholding) => invalidator!.withholding(from, withholding),
         distrusted: (lagMs) => metrics.busLagObserver(lagMs / 1000),
       },
-      { marks: cache.marks, publisher: cache.l2.redis, heartbeatMs: config.invalidation.busHeartbeatMs },
+      { marks: cache.marks, publisher: cache.l2, heartbeatMs: config.invalidation.busHeartbeatMs },
     );
   const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), config.invalidation.viewRefreshMinIntervalMs);
   const metrics = createMetrics(db, cache, { bus, feed });

@@ -53,8 +53,10 @@ async function main(): Promise<void> {
 function describeCache(config: Config): string {
   const l1 = `L1 in-process (${config.cache.l1MaxBytes / 1024 / 1024} MB)`;
   if (config.cache.mode === 'off') return 'off (CACHE=off)';
-  if (config.cache.mode === 'l1') return `${l1} only${config.redis.url ? ' (CACHE=l1: REDIS_URL ignored)' : '; set REDIS_URL for the shared L2'}`;
-  return `${l1} + L2 Redis at ${new URL(config.redis.url!).host}`;
+  const { url, clusterNodes } = config.redis;
+  if (config.cache.mode === 'l1') return `${l1} only${url || clusterNodes ? ' (CACHE=l1: Redis ignored)' : '; set REDIS_URL for the shared L2'}`;
+  if (clusterNodes) return `${l1} + L2 Redis Cluster (seed nodes ${clusterNodes.map((node) => new URL(node).host).join(', ')})`;
+  return `${l1} + L2 Redis at ${new URL(url!).host}`;
 }
 
 main().catch((err) => {

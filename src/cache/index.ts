@@ -15,7 +15,7 @@ import { TagMarks } from './tagMarks.js';
 import { AdaptiveTtl } from './adaptiveTtl.js';
 import type { Level, TierSet } from './tieredLoader.js';
 import { logger } from '../log.js';
-import type { RedisTarget } from '../redis.js';
+import type { RedisTarget } from '../redis/connect.js';
 import { ResponseCache, type ResponseTrace } from './responses.js';
 
 const log = logger('cache');
@@ -116,5 +116,7 @@ export function createCache(config: Config, schema: GraphQLSchema, typeDefs: rea
 
 /** Where Redis is, when the configuration names one. */
 export function redisTarget(config: Config): RedisTarget | undefined {
-  return config.redis.url ? { url: config.redis.url, tlsCa: config.redis.tlsCa } : undefined;
+  const { url, clusterNodes, tlsCa } = config.redis;
+  if (clusterNodes) return { clusterNodes, tlsCa };
+  return url ? { url, tlsCa } : undefined;
 }

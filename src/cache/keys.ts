@@ -13,7 +13,10 @@ export interface CacheKeys {
    * (a rolling update) must see each other's writes.
    */
   tagVersion(tag: string): string;
-  /** The lock an instance holds while it computes `key`. */
+  /**
+   * The lock an instance holds while it computes `key`. The key in braces is its hash tag: on a
+   * cluster the lock lives in the entry's slot, so a write-back lands before its lock's release.
+   */
   lock(key: string): string;
   movieMetadata(id: number): string;
   user(id: number): string;
@@ -48,7 +51,7 @@ export function createKeys(version: string): CacheKeys {
   return {
     prefix,
     tagVersion: (tag) => `strata:tag:${tag}`,
-    lock: (key) => `${key}:lock`,
+    lock: (key) => `{${key}}:lock`,
     movieMetadata: (id) => `${prefix}movie:metadata:${id}`,
     user: (id) => `${prefix}user:${id}`,
     privateUser: (callerId) => `${prefix}private:caller:${callerId}:user`,

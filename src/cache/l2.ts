@@ -1,11 +1,12 @@
 /**
- * L2: Redis. Every call is bounded (a deadline of REDIS_COMMAND_TIMEOUT_MS, no offline queue,
- * one retry) and guarded by a breaker: while Redis is failing, L2 reads are misses and writes are skipped, and the
- * request goes on from L1 and Postgres. `L2Batcher` is per request: what every loader asks
- * in one tick goes to Redis as one MGET, and what they found as one pipeline of SET … PX.
+ * L2: Redis, one or a cluster. Every call is bounded (a deadline of REDIS_COMMAND_TIMEOUT_MS,
+ * no offline queue, one retry) and guarded by a breaker: while Redis is failing, L2 reads are
+ * misses and writes are skipped, and the request goes on from L1 and Postgres. `L2Batcher` is
+ * per request: what every loader asks in one tick goes to Redis as one MGET, and what they
+ * found as one pipeline of SET … PX (on a cluster: one pipeline per node, l2RoundTrip.ts).
  */
-import type { Redis, Result } from 'ioredis';
-import { connectRedis, type RedisTarget } from '../redis.js';
+import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connect.js';
+import { defineScripts, publishOn, RoundTrip } from './l2RoundTrip.js';
 import { logger } from '../log.js';
 import { INVALIDATION_DEADLINE_MS, withDeadline } from './deadline.js';
 
@@ -27,17 +28,8 @@ export interface WriteBatch {
   releases: Array<{ key: string; token: string }>;
 }
 
-/** Deletes a lock only while it still holds the token its holder set. */
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    releaseLock(key: string, token: string): Result<number, Context>;
-  }
-}
-
 export class L2 {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private failures = 0;
   private openUntil = 0;
   /** Times the breaker opened since start. */
@@ -55,13 +47,15 @@ export class L2 {
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     });
     this.redis.on('error', (err) => log.debug('redis connection error', { err }));
-    this.redis.defineCommand('releaseLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
+    defineScripts(this.redis);
   }
 
   /** Values of `keys` in one round trip; all misses when Redis fails or the breaker is open. */
   async mget(keys: readonly string[]): Promise<Array<string | null>> {
     if (keys.length === 0) return [];
-    return (await this.guard('mget', () => this.redis.mget(...keys))) ?? keys.map(() => null);
+    const read = async () =>
+      this.redis.isCluster ? ((await new RoundTrip(this.redis).mget(keys).execOrThrow())[0] as Array<string | null>) : this.redis.mget(...keys);
+    return (await this.guard('mget', read)) ?? keys.map(() => null);
   }
 
   /**
@@ -71,14 +65,12 @@ export class L2 {
    */
   async write(batch: WriteBatch): Promise<void> {
     if (batch.versions.length + batch.entries.length + batch.releases.length === 0) return;
-    await this.guard('write', async () => {
-      const pipeline = this.redis.pipeline();
-      for (const v of batch.versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX');
-      for (const e of batch.entries) pipeline.set(e.key, e.text, 'PX', Math.max(1, Math.round(e.ttlMs)));
-      for (const r of batch.releases) pipeline.releaseLock(r.key, r.token);
-      const results = await pipeline.exec();
-      const failed = results?.find(([err]) => err);
-      if (failed) throw failed[0];
+    await this.guard('write', () => {
+      const trip = new RoundTrip(this.redis);
+      for (const v of batch.versions) trip.set(v.key, v.version, this.options.versionTtlMs, true);
+      for (const e of batch.entries) trip.set(e.key, e.text, e.ttlMs);
+      for (const r of batch.releases) trip.releaseLock(r.key, r.token);
+      return trip.execOrThrow();
     });
   }
 
@@ -97,14 +89,12 @@ export class L2 {
     keys: readonly string[],
   ): Promise<{ taken: boolean[]; values: Array<string | null> }> {
     const settled = await this.guard('lock', async () => {
-      const pipeline = this.redis.pipeline();
-      for (const key of lockKeys) pipeline.set(key, token, 'PX', ttlMs, 'NX');
-      for (const v of firstVersions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs, 'NX');
-      pipeline.mget(...keys);
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([err]) => err);
-      if (failed) throw failed[0];
-      return { taken: lockKeys.map((_, i) => replies[i][1] === 'OK'), values: replies[replies.length - 1][1] as Array<string | null> };
+      const trip = new RoundTrip(this.redis);
+      for (const key of lockKeys) trip.set(key, token, ttlMs, true);
+      for (const v of firstVersions) trip.set(v.key, v.version, this.options.versionTtlMs, true);
+      trip.mget(keys);
+      const replies = await trip.execOrThrow();
+      return { taken: lockKeys.map((_, i) => replies[i] === 'OK'), values: replies[replies.length - 1] as Array<string | null> };
     });
     return settled ?? { taken: lockKeys.map(() => true), values: keys.map(() => null) };
   }
@@ -112,28 +102,43 @@ export class L2 {
   /** Releases locks still held by `token` (a lock that expired and was taken by another stays). */
   async release(keys: readonly string[], token: string): Promise<void> {
     if (keys.length === 0) return;
-    await this.guard('release', async () => {
-      const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.releaseLock(key, token);
-      await pipeline.exec();
+    await this.guard('release', () => {
+      const trip = new RoundTrip(this.redis);
+      for (const key of keys) trip.releaseLock(key, token);
+      return trip.exec();
     });
   }
 
   /**
-   * Gives tags new versions (a write), and then, in the same round trip, publishes `announce`
-   * (the bus message telling other instances): Redis runs a connection's commands in order, so
-   * an instance that hears the message reads the new versions. Unlike reads, a failure is the
-   * caller's error: the old versions would keep entries built before the write valid for
-   * every instance.
+   * Gives tags new versions (a write), and then publishes `announce` (the bus message telling
+   * other instances), so an instance that hears the message reads the new versions: on one
+   * Redis in the same round trip (Redis runs a connection's commands in order), on a cluster
+   * once every node has taken its versions. Unlike reads, a failure is the caller's error: the
+   * old versions would keep entries built before the write valid for every instance.
    */
-  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; message: string }): Promise<void> {
+  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; text(): string }): Promise<void> {
     if (versions.length === 0 && !announce) return;
-    const pipeline = this.redis.pipeline();
-    for (const v of versions) pipeline.set(v.key, v.version, 'PX', this.options.versionTtlMs);
-    if (announce) pipeline.publish(announce.channel, announce.message);
-    const results = await withDeadline(pipeline.exec(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
-    const failed = results?.find(([err]) => err);
-    if (failed) throw failed[0];
+    const send = async () => {
+      let trip = new RoundTrip(this.redis);
+      for (const v of versions) trip.set(v.key, v.version, this.options.versionTtlMs);
+      if (announce && this.redis.isCluster && trip.length > 0) {
+        await trip.execOrThrow();
+        trip = new RoundTrip(this.redis);
+      }
+      if (announce) trip.publish(announce.channel, announce.text());
+      await trip.execOrThrow();
+    };
+    await withDeadline(send(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
+  }
+
+  /** Whether the connection (on a cluster: to the cluster) is up now. */
+  get ready(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  /** A bus message on its own (a heartbeat), within REDIS_COMMAND_TIMEOUT_MS. */
+  publish(channel: string, text: string): Promise<unknown> {
+    return withDeadline(publishOn(this.redis, channel, text), this.options.commandTimeoutMs, 'publish');
   }
 
   /**

@@ -31,6 +31,8 @@ export class TagVersions {
   private changes = 0;
   /** While the bus is away, no version here is trusted (see `suspend`). */
   private suspended = false;
+  /** Instances withholding writes Redis did not take, with when to stop waiting for them (see `withhold`). */
+  private readonly withholders = new Map<string, number>();
 
   /** `marks`: tags another instance changed, marked by the bus watcher before this thread hears of it. */
   constructor(private readonly marks?: TagMarks) {}
@@ -41,7 +43,7 @@ export class TagVersions {
    * leaves recency alone.)
    */
   get(tag: string): string | undefined {
-    if (this.suspended || this.marks?.pending(tag)) return undefined;
+    if (this.suspended || (this.withholders.size > 0 && this.withheld()) || this.marks?.pending(tag)) return undefined;
     return this.known.peek(tag);
   }
 
@@ -60,9 +62,36 @@ export class TagVersions {
     this.changes++;
   }
 
-  /** False while the bus is away or just back (see `suspend`). */
+  /** False while the bus is away or just back (see `suspend`), or while some instance withholds writes (see `withhold`). */
   get trusted(): boolean {
-    return !this.suspended;
+    return !this.suspended && !this.withheld();
+  }
+
+  /**
+   * Instance `from` (this one, or another as its heartbeat says) has writes Redis did not take,
+   * and is sending them again: until they are in, Redis may hold (or a promoted replica come
+   * back with) the versions they replaced, so no version is trusted, here or read from Redis.
+   * For `forMs` at most: an instance that died meanwhile never says it is done.
+   */
+  withhold(from: string, forMs: number): void {
+    if (!this.withholders.has(from)) this.changes++;
+    this.withholders.set(from, Date.now() + forMs);
+  }
+
+  /**
+   * `from` has delivered its writes (or given up). Once no instance withholds any, versions are
+   * trusted again, from scratch: what this mirror learned meanwhile may be the old ones.
+   */
+  release(from: string): void {
+    if (!this.withholders.delete(from) || this.withholders.size > 0) return;
+    this.clear();
+  }
+
+  private withheld(): boolean {
+    if (this.withholders.size === 0) return false;
+    const now = Date.now();
+    for (const [from, until] of this.withholders) if (until <= now) this.release(from);
+    return this.withholders.size > 0;
   }
 
   /**

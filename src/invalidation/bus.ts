@@ -17,13 +17,20 @@
  *   every message carries its writer's sequence number, and every writer publishes its count
  *   each heartbeat, so a receiver hearing 3 after 1, or a count ahead of what it heard, clears
  *   L1 and its version mirror (`missed`).
+ *
+ * A write whose new versions Redis did not take is sent again until it is (invalidate.ts). On
+ * a cluster, the bus may well be up meanwhile (the node that failed holds other slots), and the
+ * node's replica may come back with the old versions: the writer says it is `withholding` in
+ * its heartbeats, at once and until every such write is delivered, and no instance trusts L1
+ * or L2 while any writer is.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, type RedisTarget } from '../redis.js';
+import type { RedisTarget } from '../redis/connect.js';
 import type { TagMarks } from '../cache/tagMarks.js';
 import type { InvalidatedEntity } from './events.js';
-import { BUS_CHANNEL, heartbeatMessage, parseBusMessage, preciseNow, subscriberOptions, type BusMessage } from './busMessage.js';
+import { BUS_CHANNEL, heartbeatMessage, parseBusMessage, preciseNow, type BusMessage } from './busMessage.js';
+import { connectSubscriber, type BusSubscriber } from './busConnection.js';
 import { BusWatcher, type WatcherNotice } from './busWatcher.js';
 import { logger } from '../log.js';
 
@@ -47,6 +54,25 @@ export interface BusHandlers {
   resubscribed(): void;
   /** A message from another instance was lost while the subscription stayed up. */
   missed(): void;
+  /** Another instance's heartbeat: it is, or is no longer, withholding writes Redis did not take. */
+  withholding(from: string, withholding: boolean): void;
+}
+
+/** Where bus messages go out: L2's connection (L2.publish). */
+export interface BusPublisher {
+  /** Whether the connection is up now. */
+  readonly ready: boolean;
+  publish(channel: string, text: string): Promise<unknown>;
+}
+
+/**
+ * A bus message on its way out. It takes its writer's next sequence number when it is first
+ * sent (L2.setVersions calls `text` as it sends it), not when built: a heartbeat never counts a
+ * message still waiting to go out. Sent again (a failed delivery), it keeps its number.
+ */
+export interface Announcement {
+  channel: string;
+  text(): string;
 }
 
 export interface BusOptions {
@@ -56,13 +82,14 @@ export interface BusOptions {
    * The connection invalidations are published on (L2's), for the heartbeats: on the same
    * connection, a heartbeat never overtakes a message it counts.
    */
-  publisher?: Redis;
+  publisher?: BusPublisher;
   /** How often the subscription is PINGed and this instance's count published. */
   heartbeatMs: number;
 }
 
 export class InvalidationBus {
   readonly instanceId = randomUUID();
+  private readonly subscription: BusSubscriber;
   private readonly subscriber: Redis;
   private readonly watcher: BusWatcher | undefined;
   /** Times the subscription was established: 1 after start, more after reconnects. */
@@ -79,6 +106,8 @@ export class InvalidationBus {
   private pingSentAt: number | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly marks: TagMarks | undefined;
+  /** Whether this instance has writes Redis did not take (set by the invalidator; told in heartbeats). */
+  private withholding = false;
   /** Messages found missing from the sequence (each clears L1). */
   gaps = 0;
   /** Times the subscription went silent and was replaced. */
@@ -94,7 +123,8 @@ export class InvalidationBus {
     private readonly options: BusOptions,
   ) {
     this.marks = options.marks;
-    this.subscriber = connectRedis(target, subscriberOptions(`strata-bus-${process.pid}`));
+    this.subscription = connectSubscriber(target, `strata-bus-${process.pid}`);
+    this.subscriber = this.subscription.redis;
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
       this.pingSentAt = undefined;
@@ -105,7 +135,7 @@ export class InvalidationBus {
     this.subscriber.on('ready', () => {
       // Cleared once SUBSCRIBE is acknowledged, not at 'ready' (which ioredis emits before it
       // re-subscribes): an entry cached between the two could miss a message sent meanwhile.
-      this.subscriber.subscribe(BUS_CHANNEL).then(
+      this.subscription.subscribe().then(
         () => {
           if (this.subscriptions++ > 0) log.info('invalidation bus reconnected; cleared L1, which may have missed invalidations');
           this.down = false;
@@ -116,9 +146,7 @@ export class InvalidationBus {
         (err) => log.warn('could not subscribe to the invalidation bus; retrying on reconnect', { err }),
       );
     });
-    this.subscriber.on('message', (channel, text) => {
-      if (channel === BUS_CHANNEL) this.receive(text);
-    });
+    this.subscription.onMessage((text) => this.receive(text));
     this.watcher = this.marks && new BusWatcher(target, this.instanceId, this.marks, (notice) => this.noticed(notice));
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs).unref();
   }
@@ -135,22 +163,30 @@ export class InvalidationBus {
   }
 
   /**
-   * The message that tells every other instance, for the channel BUS_CHANNEL. It goes out in
-   * the same round trip as the new versions (L2.setVersions), before a mutation answers, so a
-   * client that got the answer and then asks another instance finds it told: Redis wrote the
-   * message to that instance's socket before it acknowledged the PUBLISH.
+   * The message that tells every other instance, for the channel BUS_CHANNEL. It goes out
+   * after the new versions (L2.setVersions: in their round trip on one Redis, once every node
+   * took them on a cluster), before a mutation answers, so a client that got the answer and
+   * then asks another instance finds it told: Redis wrote the message to that instance's
+   * socket before it acknowledged the PUBLISH.
    */
-  message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): { channel: string; message: string } {
-    const seq = ++this.sent;
-    const message: BusMessage = {
-      id: `${this.instanceId}:${seq}`,
-      from: this.instanceId,
-      seq,
-      startedAt,
-      tags: [...tags],
-      entities: entities.map((e) => ({ ...e, at: e.at.toISOString() })),
+  message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): Announcement {
+    let text: string | undefined;
+    return {
+      channel: BUS_CHANNEL,
+      text: () => {
+        if (text !== undefined) return text;
+        const seq = ++this.sent;
+        const message: BusMessage = {
+          id: `${this.instanceId}:${seq}`,
+          from: this.instanceId,
+          seq,
+          startedAt,
+          tags: [...tags],
+          entities: entities.map((e) => ({ ...e, at: e.at.toISOString() })),
+        };
+        return (text = JSON.stringify(message));
+      },
     };
-    return { channel: BUS_CHANNEL, message: JSON.stringify(message) };
   }
 
   /**
@@ -186,6 +222,21 @@ export class InvalidationBus {
     return (SILENT_HEARTBEATS + 2) * this.options.heartbeatMs;
   }
 
+  /**
+   * This instance has (or no longer has) writes Redis did not take: its heartbeats say so from
+   * now on, and one goes out at once. Resolves true once Redis took that heartbeat, so a
+   * writer knows every instance listening has been told.
+   */
+  async setWithholding(withholding: boolean): Promise<boolean> {
+    this.withholding = withholding;
+    const publisher = this.options.publisher;
+    if (!publisher?.ready) return false;
+    return publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent, withholding)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   private goneDown(): void {
     this.down = true;
     this.handlers.disconnected?.();
@@ -201,7 +252,7 @@ export class InvalidationBus {
   private beat(): void {
     if (this.closing || this.subscriptions === 0) return;
     const publisher = this.options.publisher;
-    if (publisher?.status === 'ready') publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent)).catch(() => undefined);
+    if (publisher?.ready) publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent, this.withholding)).catch(() => undefined);
     if (this.subscriber.status !== 'ready') return;
     if (this.pingSentAt === undefined) {
       const sentAt = (this.pingSentAt = performance.now());
@@ -229,7 +280,8 @@ export class InvalidationBus {
     if (!message) return void log.warn('ignored a bus message that is not one', { text: text.slice(0, 200) });
     if (message.from === this.instanceId) return;
     this.followSequence(message);
-    if (!message.heartbeat) this.handle(message, preciseNow());
+    if (message.heartbeat) this.handlers.withholding(message.from, message.withholding === true);
+    else this.handle(message, preciseNow());
   }
 
   /**

@@ -3,7 +3,6 @@
  * (busWatcher.thread.ts) alike.
  */
 import { performance } from 'node:perf_hooks';
-import type { RedisOptions } from 'ioredis';
 import type { InvalidatedEntity } from './events.js';
 
 /**
@@ -11,16 +10,6 @@ import type { InvalidatedEntity } from './events.js';
  * and instances of two deploys (a rolling update) must hear each other's writes.
  */
 export const BUS_CHANNEL = 'strata:invalidations';
-
-/** A subscriber connection to the bus (the main thread's, the watcher's), named for CLIENT LIST. */
-export function subscriberOptions(connectionName: string): RedisOptions {
-  return {
-    connectionName,
-    // A subscriber sends nothing but SUBSCRIBE, which ioredis repeats on every reconnect.
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-  };
-}
 
 export interface BusMessage {
   /**
@@ -40,15 +29,23 @@ export interface BusMessage {
    * it missed the writer's last messages even when the writer sends nothing after them.
    */
   heartbeat?: true;
+  /**
+   * On a heartbeat: the writer has invalidations Redis did not take (a node of the cluster
+   * down, say) and is sending them again. Until a heartbeat without it, no instance trusts
+   * its L1 or L2: Redis may still hold, or come back with, the versions those writes replaced.
+   */
+  withholding?: true;
   /** When the writer began invalidating (right after its commit), in epoch ms with a fraction. */
   startedAt: number;
   tags: string[];
   entities: Array<Omit<InvalidatedEntity, 'at'> & { at: string }>;
 }
 
-/** A heartbeat of `from`, which has sent `seq` messages. */
-export function heartbeatMessage(from: string, seq: number): string {
-  return JSON.stringify({ from, seq, heartbeat: true, startedAt: 0, tags: [], entities: [] } satisfies BusMessage);
+/** A heartbeat of `from`, which has sent `seq` messages (and is `withholding` invalidations Redis did not take). */
+export function heartbeatMessage(from: string, seq: number, withholding = false): string {
+  const message: BusMessage = { from, seq, heartbeat: true, startedAt: 0, tags: [], entities: [] };
+  if (withholding) message.withholding = true;
+  return JSON.stringify(message);
 }
 
 /** The message in `text`; undefined when it is not one. */

@@ -4,24 +4,24 @@
  * once, then passes the message to the main thread with the time it was marked.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { connectRedis } from '../redis.js';
 import { TagMarks } from '../cache/tagMarks.js';
-import { BUS_CHANNEL, parseBusMessage, preciseNow, subscriberOptions } from './busMessage.js';
+import { parseBusMessage, preciseNow } from './busMessage.js';
+import { connectSubscriber } from './busConnection.js';
 import type { WatcherData, WatcherReport } from './busWatcher.js';
 
 const { target, self, marks: buffer } = workerData as WatcherData;
 const marks = new TagMarks(buffer);
-const subscriber = connectRedis(target, subscriberOptions(`strata-bus-watcher-${process.pid}`));
+const bus = connectSubscriber(target, `strata-bus-watcher-${process.pid}`);
+const subscriber = bus.redis;
 // Connection errors are the main thread's to report (its own subscription meets the same).
 subscriber.on('error', () => undefined);
 subscriber.on('ready', () => {
-  subscriber.subscribe(BUS_CHANNEL).then(
+  bus.subscribe().then(
     () => parentPort!.postMessage('subscribed' satisfies WatcherReport),
     () => undefined, // retried on reconnect
   );
 });
-subscriber.on('message', (channel, text) => {
-  if (channel !== BUS_CHANNEL) return;
+bus.onMessage((text) => {
   const message = parseBusMessage(text);
   // Heartbeats change nothing; the main thread's subscription checks them (bus.ts).
   if (!message || message.from === self || message.heartbeat) return;

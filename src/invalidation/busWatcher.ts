@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TagMarks } from '../cache/tagMarks.js';
 import { logger } from '../log.js';
-import type { RedisTarget } from '../redis.js';
+import type { RedisTarget } from '../redis/connect.js';
 
 const log = logger('invalidation.watcher');
 

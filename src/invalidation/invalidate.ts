@@ -5,7 +5,7 @@
  *  2. the new versions are set in Redis, which every instance reads: L2 entries built from
  *     them are invalid for everyone, and so is an entry a load under way stores later (it
  *     records the versions its load began with);
- *  3. in the same round trip, after them, the bus message tells every other instance, which
+ *  3. after them (in the same round trip on one Redis), the bus message tells every other instance, which
  *     forgets those versions (its L1 misses until it reads them again) and announces the
  *     entities to its subscribers;
  *  4. this instance announces them to its own subscribers, and the request's loaders forget
@@ -19,7 +19,7 @@
  */
 import type { Cache } from '../cache/index.js';
 import type { Loaders } from '../loaders/index.js';
-import type { InvalidationBus } from './bus.js';
+import type { Announcement, InvalidationBus } from './bus.js';
 import { preciseNow } from './busMessage.js';
 import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
 import type { InvalidationFeed } from './feed.js';
@@ -32,6 +32,8 @@ const log = logger('invalidation');
 const REDELIVERY_MS = 30_000;
 const REDELIVERY_INTERVAL_MS = 100;
 const REDELIVERY_QUEUE = 10_000;
+/** This instance among the withholders of TagVersions (the others go by their bus ids). */
+const THIS_INSTANCE = 'this instance';
 /**
  * After the bus is back, how long L1 stays untrusted: longer than the longest wait between
  * two reconnection attempts of any instance's Redis connections (2 s, cache/l2.ts), so writes
@@ -53,7 +55,7 @@ export interface InvalidatorParts {
 /** An invalidation Redis did not take, to send again (Invalidator.redeliver). */
 interface Undelivered {
   versions: Array<{ key: string; version: string }>;
-  message: { channel: string; message: string } | undefined;
+  message: Announcement | undefined;
   bumped: Record<string, string>;
   bumpedAt: number;
   tags: string[];
@@ -96,12 +98,17 @@ export class Invalidator {
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
         this.undelivered.push({ versions, message, bumped, bumpedAt, tags, deadline: Date.now() + REDELIVERY_MS });
         void this.redeliver();
-        if (bus && !bus.isDown && cache.l2.redis.status === 'ready') {
-          // Redis did not take it, yet both connections look up: Redis has gone silent
-          // (frozen, paused, a network dropping everything), and the other instances trust
-          // their L1 until their heartbeats notice. The write answers once they must have, so
-          // no one reads the old value after its acknowledgement. (A closed connection is
-          // seen by every instance at once: no wait then.)
+        // Until it is delivered, no instance may trust a version: Redis may still hold (or a
+        // promoted replica come back with) the ones this write replaced. Every instance
+        // listening hears so before this write answers, as it would the invalidation itself.
+        cache.versions?.withhold(THIS_INSTANCE, REDELIVERY_MS);
+        const told = (await bus?.setWithholding(true)) ?? false;
+        if (!told && bus && !bus.isDown && cache.l2.ready) {
+          // Redis took neither, yet both connections look up: Redis has gone silent (frozen,
+          // paused, a network dropping everything), and the other instances trust their L1
+          // until their heartbeats notice. The write answers once they must have, so no one
+          // reads the old value after its acknowledgement. (A closed connection is seen by
+          // every instance at once: no wait then.)
           await new Promise((resolve) => setTimeout(resolve, bus.silenceBoundMs));
         }
       }
@@ -148,6 +155,15 @@ export class Invalidator {
     } finally {
       this.redelivering = false;
     }
+    if (this.undelivered.length > 0) return;
+    this.parts.cache.versions?.release(THIS_INSTANCE);
+    void this.parts.bus?.setWithholding(false);
+  }
+
+  /** Another instance's heartbeat says whether it withholds writes Redis did not take (bus.ts). */
+  withholding(from: string, withholding: boolean): void {
+    if (withholding) this.parts.cache.versions?.withhold(from, REDELIVERY_MS);
+    else this.parts.cache.versions?.release(from);
   }
 
   /** Another instance invalidated `tags` (the bus): forget their versions, announce the entities here. */

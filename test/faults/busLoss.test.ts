@@ -15,7 +15,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, dataOf, metricOf, type TestGateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
@@ -50,11 +50,7 @@ after(async () => {
   await redis?.stop();
 });
 
-async function metric(gw: TestGateway, line: string): Promise<number> {
-  const text = await (await fetch(gw.url.replace(/\/graphql$/, '/metrics'))).text();
-  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
-  return found ? Number(found.slice(line.length + 1)) : 0;
-}
+const metric = metricOf;
 const write = (id: number, title: string) => a.post(`mutation { updateCandidate(id: "${id}", input: { title: "${title}" }) { id } }`).then(dataOf);
 
 /** B's L1 trusted again: its bus up for RESUMED_MS, and a read of `id` answered twice (the second from L1). */

@@ -96,3 +96,10 @@ export function dataOf<T>(response: GraphQLResponse<T>): T {
 export function codesOf(response: GraphQLResponse): string[] {
   return (response.body.errors ?? []).map((e) => String(e.extensions?.code));
 }
+
+/** The value of a line of `gw`'s /metrics (`name` with its labels, as printed), 0 when absent. */
+export async function metricOf(gw: { url: string }, line: string): Promise<number> {
+  const text = await (await fetch(gw.url.replace(/\/graphql$/, '/metrics'))).text();
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found ? Number(found.slice(line.length + 1)) : 0;
+}

@@ -25,7 +25,7 @@ after(async () => {
 async function busWithWatcher(marks: TagMarks) {
   const remote: Array<{ tags: string[]; entities: InvalidatedEntity[] }> = [];
   const lags: number[] = [];
-  const bus = new InvalidationBus({ url: redis.url }, { remote: (tags, entities) => remote.push({ tags, entities }), resubscribed: () => undefined, missed: () => undefined, distrusted: (ms) => lags.push(ms) }, { marks, heartbeatMs: 500 });
+  const bus = new InvalidationBus({ url: redis.url }, { remote: (tags, entities) => remote.push({ tags, entities }), resubscribed: () => undefined, missed: () => undefined, withholding: () => undefined, distrusted: (ms) => lags.push(ms) }, { marks, heartbeatMs: 500 });
   assert.ok(await bus.subscribed(10_000), 'the bus subscribes');
   // subscribed() waited for the watcher's subscription too: Redis counts both.
   assert.equal(Number((await redis.client.pubsub('NUMSUB', BUS_CHANNEL))[1]), 2);
@@ -70,7 +70,7 @@ test("the watcher skips this instance's own messages", async () => {
   const { bus, remote } = await busWithWatcher(marks);
   try {
     versions.learn('Job:9', 'v1', versions.now());
-    await redis.client.publish(BUS_CHANNEL, bus.message(['Job:9'], [], Date.now()).message);
+    await redis.client.publish(BUS_CHANNEL, bus.message(["Job:9"], [], Date.now()).text());
     await publish({ id: 'other:2', from: 'other', tags: ['Job:10'] });
     await until(() => remote.length === 1, 'the other instance\'s message arrived');
     await new Promise((r) => setTimeout(r, 100));

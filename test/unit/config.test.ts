@@ -21,10 +21,19 @@ test('every problem is listed at once', () => {
   );
 });
 
+test('REDIS_CLUSTER_NODES names a cluster instead of REDIS_URL: host:port or URLs, and turns L2 on', () => {
+  const config = loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis://10.0.0.2:7001' });
+  assert.deepEqual(config.redis.clusterNodes, ['redis://127.0.0.1:7000', 'redis://10.0.0.2:7001']);
+  assert.equal(config.cache.mode, 'l1+l2');
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379' }), /not both/);
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1, redis-1:7001' }), /"127\.0\.0\.1" is not host:port/);
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: ' , ' }), /names no node/);
+});
+
 test('the cache mode follows REDIS_URL unless CACHE says otherwise, and l1+l2 needs Redis', () => {
   assert.equal(loadConfig({}).cache.mode, 'l1');
   assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).cache.mode, 'l1+l2');
   assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', CACHE: 'off' }).cache.mode, 'off');
-  assert.throws(() => loadConfig({ CACHE: 'l1+l2' }), /CACHE=l1\+l2 needs REDIS_URL/);
+  assert.throws(() => loadConfig({ CACHE: 'l1+l2' }), /CACHE=l1\+l2 needs REDIS_URL or REDIS_CLUSTER_NODES/);
   assert.equal(loadConfig({ CACHE_L1_MB: '8' }).cache.l1MaxBytes, 8 * 1024 * 1024);
 });

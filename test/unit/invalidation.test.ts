@@ -95,6 +95,26 @@ test("a write's own new version is not overwritten by a read begun before Redis 
   assert.equal(versions.get('Job:9'), undefined, 'left to be read from Redis, which may hold the other instance\'s version');
 });
 
+test('while any instance withholds writes Redis did not take, no version is trusted; once the last is done, the mirror starts over', async () => {
+  const versions = new TagVersions();
+  versions.learn('Candidate:1', 'v1', versions.now());
+  versions.withhold('writer A', 30_000);
+  versions.withhold('writer B', 30_000);
+  assert.equal(versions.get('Candidate:1'), undefined);
+  assert.equal(versions.trusted, false);
+  versions.learn('Candidate:1', 'v1', versions.now()); // a promoted replica may answer the old version
+  versions.release('writer A');
+  assert.equal(versions.trusted, false, 'B still withholds');
+  versions.release('writer A'); // a heartbeat saying so again changes nothing
+  versions.release('writer B');
+  assert.equal(versions.trusted, true);
+  assert.equal(versions.get('Candidate:1'), undefined, 'what was learned meanwhile is forgotten');
+  versions.withhold('a writer that died', 20);
+  assert.equal(versions.trusted, false);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(versions.trusted, true, 'a withholder never heard from again is let go after its bound');
+});
+
 test('a listener that falls FEED_QUEUE_LIMIT behind is ended with SUBSCRIBER_TOO_SLOW, its queue released, and does not hold up one that reads', async () => {
   const feed = new InvalidationFeed();
   const stuck = feed.subscribe({});

@@ -1,0 +1,148 @@
+/**
+ * A Redis Cluster of the test's own: 3 masters and 3 replicas, redis-servers on free loopback
+ * ports (each with its cluster bus on port + 10000), nothing persisted but each node's cluster
+ * config, in a temp folder. Ready once every node reports `cluster_state:ok` and every replica's
+ * `master_link_status:up`. Tests kill or freeze nodes by the PIDs this helper started.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
+import { freePort } from './ports.js';
+
+const run = promisify(execFile);
+
+export interface ClusterNodeProcess {
+  port: number;
+  /** A plain connection to this node alone, for looking from the outside. */
+  client: Redis;
+  /** SIGKILL, and waits for the process to exit. */
+  kill(): Promise<void>;
+  /** Starts the node again on its port with its cluster config (it rejoins, as a replica if it lost its slots). */
+  restart(): Promise<void>;
+}
+
+export interface TestRedisCluster {
+  /** `127.0.0.1:p1,127.0.0.1:p2,…`: the value of REDIS_CLUSTER_NODES. */
+  nodesSetting: string;
+  nodes: ClusterNodeProcess[];
+  /** The node serving `key`'s slot as master now, as the first node that answers sees the cluster. */
+  masterOf(key: string): Promise<ClusterNodeProcess>;
+  /** Waits until every node agrees the cluster is ok and every replica's link to its master is up. */
+  settled(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+
+/**
+ * `nodeTimeoutMs`: cluster-node-timeout, after which a master that does not answer is failed
+ * over (Redis's default is 15 s; 1 s here keeps tests short).
+ */
+export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 1000;
+  const dir = await mkdtemp(path.join(tmpdir(), 'strata-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 6) {
+    const port = await freePort();
+    // The cluster bus listens on port + 10000, which must exist and be free too.
+    if (port < 55_000 && !ports.includes(port) && (await portFree(port + 10_000))) ports.push(port);
+  }
+  const nodes = await Promise.all(ports.map((port) => startNode(dir, port, nodeTimeoutMs)));
+  const addresses = ports.map((p) => `127.0.0.1:${p}`);
+  await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
+  const cluster: TestRedisCluster = {
+    nodesSetting: addresses.join(','),
+    nodes,
+    async masterOf(key) {
+      for (const node of nodes) {
+        try {
+          const slot = await node.client.cluster('KEYSLOT', key);
+          const range = (await node.client.cluster('SLOTS')).find(([from, to]) => slot >= from && slot <= to);
+          const master = range?.[2];
+          if (master) return nodes.find((n) => n.port === master[1])!;
+        } catch {
+          // a node that is down: ask the next
+        }
+      }
+      throw new Error(`no node knows the master of ${key}'s slot`);
+    },
+    async settled(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const states = await Promise.all(nodes.map((n) => nodeSettled(n).catch(() => false)));
+        if (states.every(Boolean)) return;
+        if (Date.now() > deadline) throw new Error(`the test cluster did not settle in ${timeoutMs} ms (nodes ok: ${states.join(',')})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async stop() {
+      await Promise.all(nodes.map((n) => n.kill()));
+      for (const n of nodes) n.client.disconnect();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await cluster.settled();
+  return cluster;
+}
+
+async function startNode(root: string, port: number, nodeTimeoutMs: number): Promise<ClusterNodeProcess> {
+  const dir = path.join(root, String(port));
+  await mkdir(dir);
+  const spawnServer = (): ChildProcess =>
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)],
+      { stdio: 'ignore' },
+    );
+  let server = spawnServer();
+  const client = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => 100, enableOfflineQueue: true });
+  // Refused connections while a node starts, or after a test killed it, are expected.
+  client.on('error', () => undefined);
+  const exited = () => (server.exitCode !== null || server.signalCode !== null ? Promise.resolve() : new Promise((r) => server.once('exit', r)));
+  await untilAnswering(client, port);
+  return {
+    port,
+    client,
+    async kill() {
+      server.kill('SIGCONT');
+      server.kill('SIGKILL');
+      await exited();
+    },
+    async restart() {
+      server = spawnServer();
+      await untilAnswering(client, port);
+    },
+  };
+}
+
+/** This node sees the cluster ok, and, if a replica, its link to its master is up. */
+async function nodeSettled(node: ClusterNodeProcess): Promise<boolean> {
+  const info = (await node.client.cluster('INFO')) as string;
+  if (!/cluster_state:ok/.test(info)) return false;
+  const replication = await node.client.info('replication');
+  return /role:master/.test(replication) || /master_link_status:up/.test(replication);
+}
+
+async function untilAnswering(client: Redis, port: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.ping();
+      return;
+    } catch (err) {
+      if (attempt > 50) throw new Error(`redis-server did not start on port ${port}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
