@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm test`: a Postgres server (installed and started if missing) and the redis-server binary
-# (installed if missing), then every test file (or the files named) on Node's test runner. Each test file makes
-# and drops its own database, and starts and stops its own redis-server.
+# (installed if missing), then every test file (or the files named) on Node's test runner, and
+# then the cached-gateway tests again on a Redis Cluster (`--cluster` runs only that pass: npm
+# run test:cluster). Each test file makes and drops its own database, and starts and stops its
+# own redis-server (or cluster of six).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,19 @@ export TEST_PG_ADMIN_URL
 # The URL without its credentials: never print a password.
 echo "tests use Postgres at $(echo "$TEST_PG_ADMIN_URL" | sed -E 's#//[^@]*@#//#')"
 
-# Every test file, or those named (npm run soak names one).
-if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-exec node --import tsx --test --test-timeout=300000 --test-reporter=spec "${files[@]}"
+run_tests() { node --import tsx --test --test-timeout=300000 --test-reporter=spec "$@"; }
+
+# The cache and invalidation tests, which run unchanged against one Redis or a cluster
+# (TEST_REDIS=cluster: test/helpers/testRedis.ts); those that freeze or kill one redis-server skip.
+cluster_files=(test/requestPath/*.test.ts test/invalidation/*.test.ts test/server/persistedQueries.test.ts test/faults/herd.test.ts)
+cluster_pass() {
+  echo "the cache and invalidation tests again, each on a Redis Cluster of its own (TEST_REDIS=cluster)"
+  TEST_REDIS=cluster run_tests "${cluster_files[@]}"
+}
+
+if [ "${1:-}" = "--cluster" ]; then cluster_pass; exit; fi
+# Those named (npm run soak names one), or every test file and then the cluster pass.
+if [ "$#" -gt 0 ]; then run_tests "$@"; exit; fi
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+run_tests "${files[@]}"
+cluster_pass

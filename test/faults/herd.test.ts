@@ -112,7 +112,7 @@ test('the engine throws under a herd: every caller gets a coded error, the lock 
   // (one per 300 ms window while the herd keeps arriving), never one each.
   console.log(`  500 callers, engine failing: ${engine.calls()} engine call(s)`);
   assert.ok(engine.calls() >= 1 && engine.calls() < 20, `engine calls: ${engine.calls()}`);
-  const locks = await redis.client.keys('*:lock');
+  const locks = await redis.keys('*:lock');
   assert.deepEqual(locks, [], 'lock keys left in Redis');
   const next = await herd(1, topMatches(13));
   assert.ok(JSON.parse(next[0].text).data.topMatches.length > 0, 'computed once the engine works again');

@@ -51,8 +51,8 @@ test(`the lock holder SIGKILLed mid-computation: the waiters compute after the l
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE');
     const aAnswer = a.post(QUERY).catch(() => 'killed');
-    await until(async () => (await redis.client.keys('*lock*')).length === 1, 'A holds the lock', 10_000);
-    const [lockKey] = await redis.client.keys('*lock*');
+    await until(async () => (await redis.keys('*lock*')).length === 1, 'A holds the lock', 10_000);
+    const [lockKey] = await redis.keys('*lock*');
 
     const started = performance.now();
     const waits: number[] = [];

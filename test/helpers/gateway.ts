@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from '../../src/gateway.js';
 import { signToken } from '../../src/auth/jwt.js';
 import { createPool } from '../../src/db/pool.js';
 import { createTestDatabase, type TestDatabase } from './testDb.js';
+import { redisEnv } from './testRedis.js';
 
 export const TEST_JWT_SECRET = 'test-secret-for-strata-tests';
 
@@ -36,7 +37,7 @@ export interface TestGatewayOptions {
   database?: TestDatabase;
   /** Reach Postgres at this port of 127.0.0.1 instead (a TcpProxy in front of it). */
   postgresPort?: number;
-  /** Turns on L2 (CACHE=l1+l2). */
+  /** Turns on L2 (CACHE=l1+l2): a TestRedis's url. */
   redisUrl?: string;
   /** Overrides any other setting. */
   env?: Record<string, string>;
@@ -52,7 +53,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     HOST: '127.0.0.1',
     DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
-    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.redisUrl ? redisEnv(options.redisUrl) : {}),
     ...options.env,
   });
   let db = database.db;

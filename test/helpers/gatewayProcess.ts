@@ -8,7 +8,7 @@ import { projectRoot } from '../../src/config.js';
 import { signToken } from '../../src/auth/jwt.js';
 import { TEST_JWT_SECRET, type GraphQLResponse } from './gateway.js';
 import { createTestDatabase, type TestDatabase } from './testDb.js';
-import { startTestRedis, type TestRedis } from './testRedis.js';
+import { redisEnv, startTestRedis, type TestRedis } from './testRedis.js';
 
 export interface GatewayProcess {
   url: string;
@@ -57,7 +57,7 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
       LOG_LEVEL: 'warn',
       JWT_SECRET: TEST_JWT_SECRET,
       DATABASE_URL: options.databaseUrl,
-      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+      ...(options.redisUrl ? redisEnv(options.redisUrl) : {}),
       ...options.env,
     },
     { output: options.output },

@@ -2,18 +2,35 @@
  * A redis-server of the test's own, on a free loopback port, with nothing persisted; stopped
  * (by its PID) at the end. Tests may freeze and thaw it (SIGSTOP/SIGCONT), or kill it and
  * start it again on the same port, without touching anyone else's Redis.
+ *
+ * With TEST_REDIS=cluster (`npm run test:cluster`), a Redis Cluster of the test's own instead
+ * (testRedisCluster.ts), so the cached-gateway tests run unchanged against one; freezing and
+ * killing are then the fault tests' business (test/faults/clusterFailover.test.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
+import { startTestRedisCluster } from './testRedisCluster.js';
+
+/** Whether this run's tests get a Redis Cluster (TEST_REDIS=cluster) rather than one redis-server. */
+export const onCluster = process.env.TEST_REDIS === 'cluster';
+const CLUSTER_SCHEME = 'cluster:';
+
+/** The gateway settings that point at `url` (a TestRedis's): REDIS_URL, or REDIS_CLUSTER_NODES for a cluster. */
+export function redisEnv(url: string): Record<string, string> {
+  return url.startsWith(CLUSTER_SCHEME) ? { REDIS_CLUSTER_NODES: url.slice(CLUSTER_SCHEME.length) } : { REDIS_URL: url };
+}
 
 export interface TestRedis {
+  /** `redis://…`, or on a cluster `cluster:host:port,…`: give it to redisEnv, or to the gateway helpers as redisUrl. */
   url: string;
   /** A client of the test's own, for looking from the outside. */
   client: Redis;
+  /** The keys matching `pattern` (KEYS; on a cluster, on every master). */
+  keys(pattern: string): Promise<string[]>;
   /** Calls per command since start, from INFO commandstats (e.g. { mget: 3, set: 50 }). */
   commandCalls(): Promise<Record<string, number>>;
   freeze(): void;
@@ -26,6 +43,7 @@ export interface TestRedis {
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
+  if (onCluster) return startClusterAsTestRedis();
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'strata-redis-'));
   const spawnServer = (): ChildProcess =>
@@ -39,6 +57,7 @@ export async function startTestRedis(): Promise<TestRedis> {
   return {
     url: `redis://127.0.0.1:${port}`,
     client,
+    keys: (pattern) => client.keys(pattern),
     async commandCalls() {
       const info = await client.info('commandstats');
       const calls: Record<string, number> = {};
@@ -88,4 +107,50 @@ export function callsBetween(before: Record<string, number>, after: Record<strin
     if (d > 0) delta[name] = d;
   }
   return delta;
+}
+
+/** Commands the cluster and this helper run, not the gateway. */
+const CLUSTER_OWN = new Set(['info', 'ping', 'cluster', 'replconf', 'psync', 'command', 'select']);
+
+/** The test's own cluster, looked at through one client that routes each command by its key. */
+async function startClusterAsTestRedis(): Promise<TestRedis> {
+  const cluster = await startTestRedisCluster();
+  const nodes = cluster.nodesSetting.split(',').map((address) => ({ host: '127.0.0.1', port: Number(address.split(':')[1]) }));
+  const client = new Cluster(nodes, { scaleReads: 'master' });
+  client.on('error', () => undefined);
+  const notHere = (what: string) => () => {
+    throw new Error(`${what} is not done on a cluster (TEST_REDIS=cluster); test/faults/clusterFailover.test.ts kills its nodes`);
+  };
+  return {
+    url: CLUSTER_SCHEME + cluster.nodesSetting,
+    // Both run the same commands; the cluster routes each to the node of its key.
+    client: client as unknown as Redis,
+    async keys(pattern) {
+      const found: string[] = [];
+      for (const node of cluster.nodes) {
+        if (/role:master/.test(await node.client.info('replication'))) found.push(...(await node.client.keys(pattern)));
+      }
+      return found;
+    },
+    /** The masters' calls (replicas replay their writes), without what the cluster runs for itself. */
+    async commandCalls() {
+      const calls: Record<string, number> = {};
+      for (const node of cluster.nodes) {
+        if (!/role:master/.test(await node.client.info('replication'))) continue;
+        const info = await node.client.info('commandstats');
+        for (const [, name, n] of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
+          if (!CLUSTER_OWN.has(name)) calls[name] = (calls[name] ?? 0) + Number(n);
+        }
+      }
+      return calls;
+    },
+    freeze: notHere('freeze'),
+    thaw: notHere('thaw'),
+    kill: notHere('kill'),
+    restart: notHere('restart'),
+    async stop() {
+      client.disconnect();
+      await cluster.stop();
+    },
+  };
 }

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import type { TestDatabase } from '../helpers/testDb.js';
 import { until } from '../helpers/until.js';
-import type { TestRedis } from '../helpers/testRedis.js';
+import { onCluster, type TestRedis } from '../helpers/testRedis.js';
 import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
 import { dataOf } from '../helpers/gateway.js';
 
@@ -172,7 +172,7 @@ test('new geo data (the road model, changed in Postgres): travel times and match
   }
 });
 
-test('the bus connection of one instance killed while a mutation is published elsewhere: after it reconnects, it never serves the old value', async () => {
+test('the bus connection of one instance killed while a mutation is published elsewhere: after it reconnects, it never serves the old value', { skip: onCluster && 'kills a connection by CLIENT LIST of one redis-server; test/cluster/cachedGateway.test.ts moves the bus by a failover' }, async () => {
   const query = '{ job(id: "9") { title } }';
   await warm(b, query);
   const subscriptions = await b.metric('strata_bus_subscriptions');

@@ -6,7 +6,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedis, callsBetween, type TestRedis } from '../helpers/testRedis.js';
+import { startTestRedis, callsBetween, onCluster, type TestRedis } from '../helpers/testRedis.js';
 import { tapStatements, type StatementTap } from '../helpers/statements.js';
 
 let redis: TestRedis;
@@ -43,10 +43,13 @@ async function measured(query: string, variables?: Record<string, unknown>) {
   return { data, redisCalls, sql: [...tap.statements] };
 }
 
+/** Tests that count one Redis's commands (a round trip is one MGET there; on a cluster, GETs in a pipeline per node). */
+const countsOneRedis = onCluster && 'counts the commands of one Redis (a round trip is one MGET); on a cluster it is a pipeline of GETs per node';
+
 describe('lookup order', () => {
   beforeEach(() => cache().l1!.clear());
 
-  test('cold: 50 movies cost one MGET, one SQL statement and one write-back pipeline', async () => {
+  test('cold: 50 movies cost one MGET, one SQL statement and one write-back pipeline', { skip: countsOneRedis }, async () => {
     const { data, redisCalls, sql } = await measured(MOVIES, { ids: ids(101, 50) });
     assert.equal(data.movies.length, 50);
     // 50 entries, and the first version of each movie's tag (SET NX): never written before.
@@ -55,7 +58,7 @@ describe('lookup order', () => {
     assert.equal(await redis.client.get(cache().keys.tagVersion('Movie:101')), cache().versions!.get('Movie:101'));
   });
 
-  test('L1 flushed, L2 warm: one Redis round trip and zero SQL', async () => {
+  test('L1 flushed, L2 warm: one Redis round trip and zero SQL', { skip: countsOneRedis }, async () => {
     await measured(MOVIES, { ids: ids(201, 30) });
     cache().l1!.clear();
     const { data, redisCalls, sql } = await measured(MOVIES, { ids: ids(201, 30) });
@@ -72,7 +75,7 @@ describe('lookup order', () => {
     assert.deepEqual(again.sql, []);
   });
 
-  test('the misses of every loader in one tick share one MGET', async () => {
+  test('the misses of every loader in one tick share one MGET', { skip: countsOneRedis }, async () => {
     const query = '{ movie(id: "401") { title } candidate(id: "7") { name } job(id: "8") { title } user(id: "9") { name } }';
     const { redisCalls, sql } = await measured(query);
     assert.equal(redisCalls.mget, 1, JSON.stringify(redisCalls));
@@ -132,7 +135,7 @@ describe('computed fields served from the tiers', () => {
       const fromL2 = await measured(query);
       assert.deepEqual(fromL2.data, cold.data, 'what went through JSON in Redis answers the same');
       assert.deepEqual(fromL2.sql, []);
-      assert.equal(fromL2.redisCalls.mget, ticks);
+      if (!onCluster) assert.equal(fromL2.redisCalls.mget, ticks);
     });
   }
 });
@@ -197,7 +200,7 @@ describe('writes', () => {
   });
 });
 
-describe('Redis failing', () => {
+describe('Redis failing', { skip: onCluster && 'freezes and kills one redis-server; test/faults/clusterFailover.test.ts kills cluster nodes' }, () => {
   test('frozen Redis: queries go on from L1 and Postgres with no errors, then L2 comes back', async () => {
     redis.freeze();
     try {

@@ -72,7 +72,7 @@ after(async () => {
   await redis?.stop();
 });
 
-const apqKeys = () => redis.client.keys('strata:{apq}:q:*');
+const apqKeys = () => redis.keys('strata:{apq}:q:*');
 
 describe('automatic persisted queries with Apollo Client', () => {
   test('the first call registers; later calls are GETs with the hash only, on every instance', async () => {
