@@ -21,7 +21,7 @@ import { createClient } from 'graphql-ws';
 import { projectRoot } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { startTestRedis } from '../test/helpers/testRedis.js';
-import { each, engineRequests, load, percentile, standardMix, startServer, type BenchServer } from './workload.js';
+import { bucketsBetween, each, engineRequests, histogram, load, percentile, standardMix, startServer, type BenchServer } from './workload.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const SCALE = values.quick ? 0.1 : 0.5;
@@ -157,29 +157,4 @@ async function post(url: string, query: string, headers: Record<string, string> 
   const body = await res.json();
   if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
   return body;
-}
-
-/** The cumulative buckets of histogram `name` on the server of `url`: upper bound (seconds) → count. */
-async function histogram(url: string, name: string): Promise<Map<number, number>> {
-  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-  const buckets = new Map<number, number>();
-  for (const [, le, count] of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))) {
-    buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
-  }
-  return buckets;
-}
-
-/** What a histogram counted between two readings, with quantiles as bucket upper bounds in ms. */
-function bucketsBetween(before: Map<number, number>, after: Map<number, number>) {
-  const bounds = [...after.keys()].sort((x, y) => x - y);
-  const cumulative = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
-  const count = cumulative[cumulative.length - 1] ?? 0;
-  return {
-    count,
-    quantile(q: number): string {
-      const i = cumulative.findIndex((n) => n >= Math.ceil(q * count));
-      const le = bounds[i];
-      return le === undefined ? 'n/a' : le === Infinity ? '∞' : String(le * 1000);
-    },
-  };
 }

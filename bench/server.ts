@@ -24,7 +24,7 @@ const config = loadConfig({
   HOST: '127.0.0.1',
   DATABASE_URL: process.env.DATABASE_URL,
   CACHE: mode === 'ceiling' ? 'off' : mode,
-  ...(mode === 'l1+l2' ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  ...(mode === 'l1+l2' ? (process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : { REDIS_URL: process.env.REDIS_URL }) : {}),
   LOG_LEVEL: 'error',
   // Settings a bench may vary; every other one keeps its default.
   ...Object.fromEntries(['CACHE_RESPONSE_MB', 'PG_CONNECT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'BUS_HEARTBEAT_MS'].filter((name) => process.env[name]).map((name) => [name, process.env[name]])),

@@ -190,3 +190,28 @@ export async function withCpu<T extends { latenciesMs: number[] }>(child: ChildP
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/** The cumulative buckets of histogram `name` on the server of `url`: upper bound (seconds) → count. */
+export async function histogram(url: string, name: string): Promise<Map<number, number>> {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  const buckets = new Map<number, number>();
+  for (const [, le, count] of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)`, 'gm'))) {
+    buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  }
+  return buckets;
+}
+
+/** What a histogram counted between two readings, with quantiles as bucket upper bounds in ms. */
+export function bucketsBetween(before: Map<number, number>, after: Map<number, number>) {
+  const bounds = [...after.keys()].sort((x, y) => x - y);
+  const cumulative = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const count = cumulative[cumulative.length - 1] ?? 0;
+  return {
+    count,
+    quantile(q: number): string {
+      const i = cumulative.findIndex((n) => n >= Math.ceil(q * count));
+      const le = bounds[i];
+      return le === undefined ? 'n/a' : le === Infinity ? '∞' : String(le * 1000);
+    },
+  };
+}
