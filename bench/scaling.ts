@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config.js';
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { startTestRedisCluster } from '../test/helpers/testRedisCluster.js';
-import { bucketsBetween, cacheLookups, hitRate, histogram, load, percentile, standardMix, startServer, type BenchServer } from './workload.js';
+import { bucketsBetween, cacheLookups, cpuSeconds, hitRate, histogram, load, percentile, standardMix, startServer, type BenchServer } from './workload.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const SCALE = values.quick ? 0.1 : 0.25;
@@ -37,6 +37,8 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU of every instance together, per request served. */
+  cpuUsPerRequest: number;
   hits: Record<string, number | undefined>;
   stale: number;
   writes: number;
@@ -58,8 +60,11 @@ try {
       process.stderr.write('warming… ');
       await load(urls, WARM_MS, standardMix(SCALE));
       const lookupsBefore = await Promise.all(urls.map(cacheLookups));
+      const cpu = () => servers.reduce((total, server) => total + (cpuSeconds(server.child.pid) ?? 0), 0);
+      const cpuBefore = cpu();
       process.stderr.write('measuring… ');
       const measured = await load(urls, MEASURE_MS, standardMix(SCALE));
+      const cpuUsPerRequest = ((cpu() - cpuBefore) * 1e6) / measured.latenciesMs.length;
       const lookupsAfter = await Promise.all(urls.map(cacheLookups));
       const sorted = [...measured.latenciesMs].sort((x, y) => x - y);
       const sum = (readings: Array<Record<string, number>>) => {
@@ -95,6 +100,7 @@ try {
         p50: percentile(sorted, 50),
         p99: percentile(sorted, 99),
         errors: measured.errors,
+        cpuUsPerRequest,
         hits,
         stale,
         writes: WRITES * n,
@@ -111,7 +117,7 @@ try {
   const table = rows
     .map(
       (r) =>
-        `| ${r.instances} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / base).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ` +
+        `| ${r.instances} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / base).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${Math.round(r.cpuUsPerRequest)} | ` +
         `${pct(r.hits.response)} | ${pct(r.hits.l1)} | ${pct(r.hits.l2)} | ${r.stale} of ${r.writes} | ` +
         (r.lag ? `≤ ${r.lag.quantile(0.5)} | ≤ ${r.lag.quantile(0.99)} | ≤ ${r.lag.quantile(1)} |` : 'n/a | n/a | n/a |'),
     )
@@ -124,11 +130,12 @@ Postgres, all on this machine. The standard mix on 32 connections, which take tu
 warm-up, then ${MEASURE_MS / 1000} s measured, from a flushed cluster and new processes for each N. Then ${WRITES} mutations on the
 instances in turn under the mix on ${WRITE_LOAD_CONNECTIONS} connections, each read back at once on every instance.
 
-| instances | req/s | × 1 instance | p50 ms | p99 ms | errors | response hits | L1 hits | L2 hits | stale read-backs | write → other L1 p50 ms | p99 ms | max ms |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| instances | req/s | × 1 instance | p50 ms | p99 ms | errors | gateways' CPU µs/req | response hits | L1 hits | L2 hits | stale read-backs (writes × instances) | write → other L1 p50 ms | p99 ms | max ms |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${table}
 
-Hit rates are per level, of the lookups that reached it (a response-tier miss goes on to L1, an L1 miss to L2).
+Gateways' CPU is every instance's CPU time over the measured window, per request: what a request costs
+wherever it lands, the figure that carries over to more machines. Hit rates are per level, of the lookups that reached it (a response-tier miss goes on to L1, an L1 miss to L2).
 "write → other L1" is from a write's start to each other instance's L1 no longer trusting what it changed
 (their \`strata_bus_lag_seconds\` histograms, summed; bucket bounds, so ≤). ${os.cpus().length} cores serve every process here, Redis
 and Postgres included: this shows what more instances cost (each warms its own L1 and response tier; the bus
