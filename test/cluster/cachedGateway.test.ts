@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { startTestGateway, dataOf, metricOf, type TestGateway } from '../helpers/gateway.js';
-import { candidateTitle } from '../helpers/instances.js';
+import { candidateTitle, slowRecommender } from '../helpers/instances.js';
 import { startTestRedisCluster, type ClusterNodeProcess, type TestRedisCluster } from '../helpers/testRedisCluster.js';
 import { tapStatements } from '../helpers/statements.js';
 import { until } from '../helpers/until.js';
@@ -20,7 +20,7 @@ import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
 let cluster: TestRedisCluster;
 let a: TestGateway;
 let b: TestGateway;
-let recommendCalls = 0;
+let engine: { calls: number };
 before(async () => {
   cluster = await startTestRedisCluster();
   // Both instances and a herd share this process's event loop, which lags past the default
@@ -28,15 +28,7 @@ before(async () => {
   const env = { REDIS_CLUSTER_NODES: cluster.nodesSetting, REDIS_COMMAND_TIMEOUT_MS: '2000' };
   a = await startTestGateway({ env });
   b = await startTestGateway({ env, database: a.database });
-  for (const gw of [a, b]) {
-    const recommender = gw.gateway.services.recommender;
-    const recommend = recommender.recommend.bind(recommender);
-    recommender.recommend = async (...args) => {
-      recommendCalls++;
-      await new Promise((r) => setTimeout(r, 300));
-      return recommend(...args);
-    };
-  }
+  engine = slowRecommender([a, b]);
 });
 after(async () => {
   await b?.stop();
@@ -94,13 +86,13 @@ test('the entries spread over every master, and no command was refused for spann
 });
 
 test('1,000 concurrent misses of one key across two instances: the engine runs once, and the lock is released', async () => {
-  recommendCalls = 0;
+  engine.calls = 0;
   const query = '{ recommendations(userId: "17", n: 10) { score movie { id } } }';
   const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? a : b).post(query)));
   const first = dataOf(answers[0]);
   assert.equal(first.recommendations.length, 10);
   for (const answer of answers) assert.deepEqual(dataOf(answer), first);
-  assert.equal(recommendCalls, 1);
+  assert.equal(engine.calls, 1);
   const keys = a.gateway.services.cache.keys;
   const lockKey = keys.lock(keys.recommendations(17, 10, 'COLLABORATIVE'));
   const owner = await cluster.masterOf(lockKey);

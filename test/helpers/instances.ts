@@ -36,3 +36,21 @@ export async function startSharedInstances(count: number, env: Record<string, st
 export async function candidateTitle(gw: TestGateway, id: number): Promise<string> {
   return dataOf<{ candidate: { title: string } }>(await gw.post(`{ candidate(id: "${id}") { title } }`)).candidate.title;
 }
+
+/**
+ * Makes the recommendation engine of each of `gateways` slow (`delayMs` per call), so every
+ * request of a herd arrives while it computes; `calls` counts the engine's runs on all of them.
+ */
+export function slowRecommender(gateways: TestGateway[], delayMs = 300): { calls: number } {
+  const counter = { calls: 0 };
+  for (const gw of gateways) {
+    const recommender = gw.gateway.services.recommender;
+    const recommend = recommender.recommend.bind(recommender);
+    recommender.recommend = async (...args) => {
+      counter.calls++;
+      await new Promise((r) => setTimeout(r, delayMs));
+      return recommend(...args);
+    };
+  }
+  return counter;
+}

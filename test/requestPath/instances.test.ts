@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { holdFirstAnswer, tapStatements } from '../helpers/statements.js';
+import { slowRecommender } from '../helpers/instances.js';
 
 let redis: TestRedis;
 let a: TestGateway;
 let b: TestGateway;
-let recommendCalls = 0;
+let engine: { calls: number };
 before(async () => {
   redis = await startTestRedis();
   // One process runs both instances and a 1,000-request herd: its event loop lags past the
@@ -19,16 +20,7 @@ before(async () => {
   const env = { REDIS_COMMAND_TIMEOUT_MS: '2000' };
   a = await startTestGateway({ redisUrl: redis.url, env });
   b = await startTestGateway({ redisUrl: redis.url, database: a.database, env });
-  // The engine made slow (300 ms), so every request of the herd arrives while it computes.
-  for (const gw of [a, b]) {
-    const recommender = gw.gateway.services.recommender;
-    const recommend = recommender.recommend.bind(recommender);
-    recommender.recommend = async (...args) => {
-      recommendCalls++;
-      await new Promise((r) => setTimeout(r, 300));
-      return recommend(...args);
-    };
-  }
+  engine = slowRecommender([a, b]);
 });
 after(async () => {
   await b.stop();
@@ -42,7 +34,7 @@ test('1,000 concurrent misses of one key across two instances: the engine runs o
   const first = dataOf(answers[0]);
   assert.equal(first.recommendations.length, 10);
   for (const answer of answers) assert.deepEqual(dataOf(answer), first);
-  assert.equal(recommendCalls, 1);
+  assert.equal(engine.calls, 1);
   const lockKey = a.gateway.services.cache.keys.lock(a.gateway.services.cache.keys.recommendations(17, 10, 'COLLABORATIVE'));
   assert.equal(await redis.client.exists(lockKey), 0, 'the lock was released');
 });
