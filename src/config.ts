@@ -59,6 +59,16 @@ export interface Config {
    * count published; three heartbeats without a PONG count as a lost connection.
    */
   invalidation: { outboxPollMs: number; viewRefreshMinIntervalMs: number; busHeartbeatMs: number };
+  /**
+   * The views' refresh schedule: each view every `intervalsMs[view]` (0: only on request), once
+   * across every instance. A refresh waits for its view's lock at most `lockTimeoutMs` and runs
+   * at most `statementTimeoutMs`.
+   */
+  views: {
+    intervalsMs: { mv_matching_stats: number; top_movies_by_genre: number; movie_stats: number };
+    lockTimeoutMs: number;
+    statementTimeoutMs: number;
+  };
   auth: { jwtSecret: string };
   /**
    * Automatic persisted queries: registered texts live `ttlMs`, at most `maxEntries` of them
@@ -186,6 +196,16 @@ export function loadConfig(env: Env = process.env): Config {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 600_000),
       viewRefreshMinIntervalMs: int('VIEW_REFRESH_MIN_INTERVAL_S', 30, 0, 86_400) * 1000,
       busHeartbeatMs: int('BUS_HEARTBEAT_MS', 500, 10, 60_000),
+    },
+    views: {
+      // The seeds: matching statistics every 15 minutes, top movies by genre hourly.
+      intervalsMs: {
+        mv_matching_stats: int('VIEW_REFRESH_MATCHING_STATS_S', 900, 0, 7 * 86_400) * 1000,
+        top_movies_by_genre: int('VIEW_REFRESH_TOP_MOVIES_S', 3600, 0, 7 * 86_400) * 1000,
+        movie_stats: int('VIEW_REFRESH_MOVIE_STATS_S', 900, 0, 7 * 86_400) * 1000,
+      },
+      lockTimeoutMs: int('VIEW_REFRESH_LOCK_TIMEOUT_MS', 5000, 1, 600_000),
+      statementTimeoutMs: int('VIEW_REFRESH_STATEMENT_TIMEOUT_MS', 300_000, 1, 3_600_000),
     },
     auth: { jwtSecret },
     persisted: {

@@ -14,6 +14,7 @@ import { InvalidationBus } from './invalidation/bus.js';
 import { Invalidator } from './invalidation/invalidate.js';
 import { OutboxListener } from './invalidation/pgListen.js';
 import { ViewRefresher } from './services/viewRefresher.js';
+import { assertViewsRefreshable, lastRefreshes } from './db/views.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
@@ -62,6 +63,8 @@ export interface Instance {
  * same resolvers over them with CACHE=off behind other servers.
  */
 export async function assembleInstance(config: Config, db: Db, schema: GraphQLSchema): Promise<Instance> {
+  // Before any connection is opened: a view that cannot be refreshed concurrently stops start-up.
+  await assertViewsRefreshable(db);
   const cache = createCache(config, schema, readTypeDefs());
   await cache.ready();
   const feed = new InvalidationFeed();
@@ -81,8 +84,11 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
       },
       { marks: cache.marks, publisher: cache.l2, heartbeatMs: config.invalidation.busHeartbeatMs },
     );
-  const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), config.invalidation.viewRefreshMinIntervalMs);
-  const metrics = createMetrics(db, cache, { bus, feed });
+  const views = new ViewRefresher(db, (view) => invalidator!.invalidate([{ type: 'ViewRefreshed', view }]), {
+    minIntervalMs: config.invalidation.viewRefreshMinIntervalMs,
+    timeouts: { lockTimeoutMs: config.views.lockTimeoutMs, statementTimeoutMs: config.views.statementTimeoutMs },
+  });
+  const metrics = createMetrics(db, cache, { bus, feed, views });
   invalidator = new Invalidator({
     cache,
     feed,
@@ -98,6 +104,7 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
     standbyRetryMs: config.invalidation.outboxPollMs,
   });
   await outbox.start();
+  views.schedule(config.views.intervalsMs);
   const services: Services = {
     db,
     matcher: new Matcher(db),
@@ -183,8 +190,9 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
       readiness: async () => {
         const started = Date.now();
         try {
-          await db.query('SELECT 1');
-          return { ready: true, dependencies: { postgres: { state: 'up', latencyMs: Date.now() - started }, redis: redisState(cache) } };
+          const refreshes = await lastRefreshes(db);
+          const views = Object.fromEntries(refreshes.map((r) => [r.view, { refreshedAt: r.refreshedAt.toISOString(), durationMs: r.durationMs }]));
+          return { ready: true, dependencies: { postgres: { state: 'up', latencyMs: Date.now() - started }, redis: redisState(cache) }, views };
         } catch (err) {
           return { ready: false, dependencies: { postgres: { state: 'down', error: (err as Error).message }, redis: redisState(cache) } };
         }

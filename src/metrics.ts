@@ -7,6 +7,11 @@ import client from 'prom-client';
 import type { Db } from './db/pool.js';
 import type { Cache, CacheObserver } from './cache/index.js';
 import type { DomainEvent } from './invalidation/events.js';
+import type { ViewRefreshRecord } from './db/views.js';
+import type { RedisStats } from './cache/l2.js';
+
+/** How often, at most, a scrape has Redis's INFO read again. */
+const REDIS_INFO_EVERY_MS = 5000;
 
 export interface Metrics {
   registry: client.Registry;
@@ -23,8 +28,16 @@ export interface Metrics {
 }
 
 /** `parts`: the invalidation bus, when there is one (its subscriptions are counted), and the subscription feed. */
-export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptions: number; gaps: number; silences: number }; feed?: { subscriberCount: number; tooSlow: number } } = {}): Metrics {
-  const { bus, feed } = parts;
+export function createMetrics(
+  db: Db,
+  cache: Cache,
+  parts: {
+    bus?: { subscriptions: number; gaps: number; silences: number };
+    feed?: { subscriberCount: number; tooSlow: number };
+    views?: { lastRefreshes(): ViewRefreshRecord[] };
+  } = {},
+): Metrics {
+  const { bus, feed, views } = parts;
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'strata_process_' });
   const registers = [registry];
@@ -105,6 +118,26 @@ export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptio
       },
     });
   }
+  if (views) {
+    new client.Gauge({
+      name: 'strata_view_last_refresh_timestamp_seconds',
+      help: 'When each materialized view was last refreshed, by any instance, as this one last learned (Unix seconds).',
+      labelNames: ['view'],
+      registers,
+      collect() {
+        for (const r of views.lastRefreshes()) this.set({ view: r.view }, r.refreshedAt.getTime() / 1000);
+      },
+    });
+    new client.Gauge({
+      name: 'strata_view_last_refresh_duration_seconds',
+      help: 'How long the last refresh of each materialized view took.',
+      labelNames: ['view'],
+      registers,
+      collect() {
+        for (const r of views.lastRefreshes()) this.set({ view: r.view }, r.durationMs / 1000);
+      },
+    });
+  }
   const l2 = cache.l2;
   if (l2) {
     new client.Gauge({
@@ -151,13 +184,35 @@ export function createMetrics(db: Db, cache: Cache, parts: { bus?: { subscriptio
     registers,
   });
   const redisRoundTrips = new client.Counter({ name: 'strata_redis_round_trips_total', help: 'Round trips to Redis for L2 reads and write-backs.', registers });
+  // Redis's own figures (INFO; summed over a cluster's masters), read in the background at
+  // most every REDIS_INFO_EVERY_MS: a scrape never waits on Redis, which may be the thing down.
+  const redisMaxMemory = new client.Gauge({ name: 'strata_redis_maxmemory_bytes', help: 'Redis\'s maxmemory bound (0: none), summed over masters.', registers });
+  const redisEvicted = new client.Gauge({ name: 'strata_redis_evicted_keys', help: 'Keys Redis evicted to stay under maxmemory, since it started (INFO evicted_keys), summed over masters.', registers });
+  const redisUp = new client.Gauge({ name: 'strata_redis_up', help: 'Whether Redis (every master of a cluster) answered INFO when last asked: 1, or 0.', registers });
+  const redisNodesFailing = new client.Gauge({ name: 'strata_redis_nodes_failing', help: 'Cluster nodes Redis flags as failing (fail or fail?); 0 on one Redis.', registers });
+  let redisStats: RedisStats | undefined;
+  let redisReadAt = -Infinity;
+  const readRedisStats = () => {
+    if (!cache.l2 || performance.now() - redisReadAt < REDIS_INFO_EVERY_MS) return;
+    redisReadAt = performance.now();
+    void cache.l2.stats().then((stats) => {
+      redisUp.set(stats ? 1 : 0);
+      if (stats) redisStats = stats;
+    });
+  };
   new client.Gauge({
     name: 'cache_memory_bytes',
-    help: 'Memory held by a cache level (l1: the LRU\'s accounted size).',
+    help: 'Memory held by a cache level (l1: the LRU\'s accounted size; l2: Redis\'s used_memory, summed over masters, as last read).',
     labelNames: ['level'] as const,
     registers,
     collect() {
       if (cache.l1) this.set({ level: 'l1' }, cache.l1.bytes);
+      readRedisStats();
+      if (!redisStats) return;
+      this.set({ level: 'l2' }, redisStats.usedBytes);
+      redisMaxMemory.set(redisStats.maxBytes);
+      redisEvicted.set(redisStats.evictedKeys);
+      redisNodesFailing.set(redisStats.nodesFailing);
     },
   });
   let evictionsSeen = 0;

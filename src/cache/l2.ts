@@ -5,6 +5,7 @@
  * per request: what every loader asks in one tick goes to Redis as one MGET, and what they
  * found as one pipeline of SET … PX (on a cluster: one pipeline per node, l2RoundTrip.ts).
  */
+import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connect.js';
 import { defineScripts, publishOn, RoundTrip } from './l2RoundTrip.js';
 import { logger } from '../log.js';
@@ -20,6 +21,14 @@ export interface L2Options {
   breakerOpenMs: number;
   /** Tag versions outlive every entry that records them. */
   versionTtlMs: number;
+}
+
+export interface RedisStats {
+  usedBytes: number;
+  maxBytes: number;
+  evictedKeys: number;
+  /** Cluster nodes flagged fail or fail? (0 on one Redis). */
+  nodesFailing: number;
 }
 
 export interface WriteBatch {
@@ -129,6 +138,28 @@ export class L2 {
       await trip.execOrThrow();
     };
     await withDeadline(send(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
+  }
+
+  /**
+   * Redis's memory as INFO tells it (on a cluster, summed over the masters): bytes used, the
+   * `maxmemory` bound (0: none), keys evicted since it started; and on a cluster, the nodes it
+   * flags as failing (CLUSTER NODES). Undefined when Redis does not answer within the deadline;
+   * this never counts toward the breaker.
+   */
+  async stats(): Promise<RedisStats | undefined> {
+    const cluster = this.redis.isCluster ? (this.redis as Cluster) : undefined;
+    const nodes: Redis[] = cluster ? cluster.nodes('master') : [this.redis as Redis];
+    try {
+      const read = Promise.all([Promise.all(nodes.map((node) => node.info('all'))), cluster ? (cluster.cluster('NODES') as Promise<string>) : Promise.resolve('')]);
+      const [infos, clusterNodes] = await withDeadline(read, Math.max(this.options.commandTimeoutMs, 1000), 'info');
+      const field = (info: string, name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+      const sum = (name: string) => infos.reduce((total, info) => total + field(info, name), 0);
+      // A line per node: id, address, flags (myself,master,fail?…), …
+      const nodesFailing = clusterNodes.split('\n').filter((line) => /\bfail\??\b/.test(line.split(' ')[2] ?? '')).length;
+      return { usedBytes: sum('used_memory'), maxBytes: sum('maxmemory'), evictedKeys: sum('evicted_keys'), nodesFailing };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Whether the connection (on a cluster: to the cluster) is up now. */

@@ -18,8 +18,8 @@ export interface HttpHandlerOptions {
   /** POST and GET /graphql (graphqlHttp.ts); `search`: the query string, `?` included, or ''. */
   graphql: (req: IncomingMessage, res: ServerResponse, search: string, requestId: string) => Promise<void>;
   metrics: Metrics;
-  /** Each dependency's state, for /ready. */
-  readiness: () => Promise<{ ready: boolean; dependencies: Record<string, unknown> }>;
+  /** Each dependency's state, for /ready, and each view's last refresh (when Postgres answers). */
+  readiness: () => Promise<{ ready: boolean; dependencies: Record<string, unknown>; views?: Record<string, { refreshedAt: string; durationMs: number }> }>;
 }
 
 export function createHttpHandler(options: HttpHandlerOptions) {
@@ -41,7 +41,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       if (pathname === '/health') return json(res, 200, { status: 'ok' });
       if (pathname === '/ready') {
         const state = await readiness();
-        return json(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', ...state.dependencies });
+        return json(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', ...state.dependencies, ...(state.views && { views: state.views }) });
       }
       if (pathname === '/metrics') {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });

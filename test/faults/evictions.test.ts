@@ -3,12 +3,14 @@
  * `maxmemory` above what it holds at the start, with `allkeys-lru`, so Redis evicts entries, tag versions and locks alike, while
  * two gateway processes serve reads of many keys and writes. A version Redis evicted must
  * read as unknown (a miss), never as a match. Counted: evictions (> 0) and stale reads after
- * acknowledged writes, on the writing instance and on the other (0).
+ * acknowledged writes, on the writing instance and on the other (0). Then what /metrics says
+ * of Redis's memory and evictions, and that every key the gateways wrote has a TTL.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDeployment, type GatewayProcess, type TestDeployment } from '../helpers/gatewayProcess.js';
 import { dataOf } from '../helpers/gateway.js';
+import { until } from '../helpers/until.js';
 
 let deployment: TestDeployment;
 let a: GatewayProcess;
@@ -66,4 +68,21 @@ test('under eviction, every read after an acknowledged write shows it, on both i
   assert.ok(evictions > 0, 'Redis evicted keys');
   assert.ok(writes > 20, `${writes} writes`);
   assert.equal(stale, 0, 'stale reads');
+});
+
+test("/metrics reports Redis's memory, its bound and its evictions; every key the gateways wrote has a TTL", async () => {
+  const maxmemory = Number(((await deployment.redis.client.config('GET', 'maxmemory')) as string[])[1]);
+  const evictedNow = await evicted();
+  // The first scrape has INFO read in the background; a later one reports it.
+  await until(async () => (await a.metric('strata_redis_evicted_keys')) > 0, 'the evictions reported', 15_000);
+  assert.ok((await a.metric('strata_redis_evicted_keys')) <= evictedNow);
+  assert.equal(await a.metric('strata_redis_maxmemory_bytes'), maxmemory);
+  const used = await a.metric('cache_memory_bytes{level="l2"}');
+  assert.ok(used > 0 && used <= maxmemory * 1.1, `used_memory ${used} of ${maxmemory}`);
+
+  const keys = await deployment.redis.keys('*');
+  assert.ok(keys.length > 100, `${keys.length} keys`);
+  const withoutTtl = [];
+  for (const key of keys) if ((await deployment.redis.client.pttl(key)) === -1) withoutTtl.push(key);
+  assert.deepEqual(withoutTtl, [], 'keys without a TTL');
 });

@@ -43,11 +43,23 @@ export interface TestGatewayOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Settings every test gateway starts with (a test's own `env` overrides them): views are
+ * refreshed on request only, so no scheduled refresh lands in the middle of a test that counts
+ * invalidations (test/operations/viewSchedule.test.ts tests the schedule).
+ */
+export const TEST_GATEWAY_DEFAULTS: Record<string, string> = {
+  VIEW_REFRESH_MATCHING_STATS_S: '0',
+  VIEW_REFRESH_TOP_MOVIES_S: '0',
+  VIEW_REFRESH_MOVIE_STATS_S: '0',
+};
+
 /** Starts a gateway over a new database (or `database`), in-process on a free port. */
 export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const owned = !options.database;
   const database = options.database ?? (await createTestDatabase({ scale: options.scale ?? 0.05 }));
   const config = loadConfig({
+    ...TEST_GATEWAY_DEFAULTS,
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
@@ -62,7 +74,14 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     if (options.postgresPort) url.port = String(options.postgresPort);
     db = createPool(url.toString(), config.database);
   }
-  const gateway = await startGateway(config, db);
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, db);
+  } catch (err) {
+    if (db !== database.db) await db.end();
+    if (owned) await database.drop();
+    throw err;
+  }
   return {
     database,
     gateway,

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../../src/config.js';
 import { signToken } from '../../src/auth/jwt.js';
-import { TEST_JWT_SECRET, type GraphQLResponse } from './gateway.js';
+import { TEST_GATEWAY_DEFAULTS, TEST_JWT_SECRET, type GraphQLResponse } from './gateway.js';
 import { createTestDatabase, type TestDatabase } from './testDb.js';
 import { redisEnv, startTestRedis, type TestRedis } from './testRedis.js';
 
@@ -53,6 +53,7 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
   const { child, port } = await spawnListening(
     'test/support/gatewayProcess.ts',
     {
+      ...TEST_GATEWAY_DEFAULTS,
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       JWT_SECRET: TEST_JWT_SECRET,
