@@ -26,6 +26,8 @@ const config = loadConfig({
   CACHE: mode === 'ceiling' ? 'off' : mode,
   ...(mode === 'l1+l2' ? (process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : { REDIS_URL: process.env.REDIS_URL }) : {}),
   LOG_LEVEL: 'error',
+  // Warming runs only where a bench measures it (bench/warming.ts): elsewhere it would load the window.
+  CACHE_WARM: process.env.CACHE_WARM ?? 'false',
   // Settings a bench may vary; every other one keeps its default.
   ...Object.fromEntries(['CACHE_RESPONSE_MB', 'PG_CONNECT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'BUS_HEARTBEAT_MS'].filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
 });

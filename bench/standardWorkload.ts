@@ -22,14 +22,7 @@ let operations: Map<string, { query: string; hash: string }> | undefined;
 
 /** The contract's operations by name: text and sha256 (read once). */
 export function contractOperations(): Map<string, { query: string; hash: string }> {
-  if (operations) return operations;
-  const manifest = TrustedDocuments.load();
-  const byName = new Map<string, { query: string; hash: string }>();
-  for (const [hash, query] of manifest.entries()) {
-    const name = /(?:query|mutation|subscription) (\w+)/.exec(query)?.[1];
-    if (name) byName.set(name, { query, hash });
-  }
-  return (operations = byName);
+  return (operations ??= TrustedDocuments.load().byOperationName());
 }
 
 export function standardWorkload(scale: number): () => Operation {

@@ -49,6 +49,9 @@ export interface Config {
     lockTtlMs: number;
     breakerThreshold: number;
     breakerOpenMs: number;
+    /** Warm the cache at start and after L1 was cleared (services/cacheWarmer.ts), `warmConcurrency` requests at a time. */
+    warm: boolean;
+    warmConcurrency: number;
   };
   /**
    * Writes that bypass the gateway are read back from the change outbox at once when their
@@ -191,6 +194,8 @@ export function loadConfig(env: Env = process.env): Config {
       lockTtlMs: int('CACHE_LOCK_TTL_MS', 2000, 10, 60_000),
       breakerThreshold: int('CACHE_L2_BREAKER_FAILURES', 5, 1, 1000),
       breakerOpenMs: int('CACHE_L2_BREAKER_OPEN_MS', 2000, 1, 600_000),
+      warm: flag('CACHE_WARM', true),
+      warmConcurrency: int('CACHE_WARM_CONCURRENCY', 4, 1, 64),
     },
     invalidation: {
       outboxPollMs: int('OUTBOX_POLL_MS', 1000, 10, 600_000),

@@ -14,6 +14,7 @@ import { InvalidationBus } from './invalidation/bus.js';
 import { Invalidator } from './invalidation/invalidate.js';
 import { OutboxListener } from './invalidation/pgListen.js';
 import { ViewRefresher } from './services/viewRefresher.js';
+import { CacheWarmer } from './services/cacheWarmer.js';
 import { assertViewsRefreshable, lastRefreshes } from './db/views.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
@@ -41,6 +42,8 @@ export interface Gateway {
   port: number;
   services: Services;
   httpServer: Server;
+  /** Warms the cache in the background (CACHE_WARM), when on. */
+  warmer: CacheWarmer | undefined;
   /** Stops accepting, drains requests and subscriptions, flushes the match history. Leaves the pool open. */
   stop(): Promise<void>;
 }
@@ -53,6 +56,8 @@ export interface Instance {
   services: Services;
   /** Builds the context of one request. */
   contextFor(request: ContextRequest): Promise<Context>;
+  /** Hears each time L1 was cleared after a bus outage and is trusted again. */
+  onCleared(listener: () => void): void;
   /** Stops the outbox reader and view refresher, flushes the match history, closes Redis. */
   close(): Promise<void>;
 }
@@ -89,12 +94,14 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
     timeouts: { lockTimeoutMs: config.views.lockTimeoutMs, statementTimeoutMs: config.views.statementTimeoutMs },
   });
   const metrics = createMetrics(db, cache, { bus, feed, views });
+  const clearedListeners = new Set<() => void>();
   invalidator = new Invalidator({
     cache,
     feed,
     bus,
     refreshView: (view) => views.request(view),
     observe: metrics.invalidationObserver,
+    cleared: () => clearedListeners.forEach((listener) => listener()),
   });
   if (bus && !(await bus.subscribed(REDIS_START_WAIT_MS))) {
     log.warn('the invalidation bus is not subscribed yet; L1 is cleared when it is', { waitedMs: REDIS_START_WAIT_MS });
@@ -136,6 +143,7 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
     metrics,
     services,
     contextFor,
+    onCleared: (listener) => void clearedListeners.add(listener),
     async close() {
       await outbox.stop();
       await views.stop();
@@ -205,12 +213,23 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   });
   const { port } = httpServer.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host;
+  // Warming asks this server what clients ask most, over loopback, in the background.
+  const warmer =
+    config.cache.warm && cache.mode !== 'off'
+      ? new CacheWarmer(db, `http://${host === 'localhost' ? '127.0.0.1' : host}:${port}/graphql`, { concurrency: config.cache.warmConcurrency })
+      : undefined;
+  if (warmer) {
+    warmer.request('start');
+    instance.onCleared(() => warmer.request('L1 cleared after an outage of the bus'));
+  }
   return {
     url: `http://${host}:${port}/graphql`,
     port,
     services,
     httpServer,
+    warmer,
     async stop() {
+      await warmer?.stop();
       await apollo.stop();
       await instance.close();
     },

@@ -50,6 +50,8 @@ export interface InvalidatorParts {
   refreshView(view: ViewName): void;
   /** Hears every invalidation (metrics): the events and how long it took, in seconds. */
   observe?(events: readonly DomainEvent[], seconds: number): void;
+  /** L1 was cleared after an outage of the bus and is trusted again: a time to warm it (services/cacheWarmer.ts). */
+  cleared?(): void;
 }
 
 /** An invalidation Redis did not take, to send again (Invalidator.redeliver). */
@@ -199,6 +201,7 @@ export class Invalidator {
       this.parts.cache.l1?.clear();
       this.parts.cache.versions?.clear();
       this.parts.cache.versions?.resume();
+      if (outage > 0) this.parts.cleared?.();
     };
     if (outage === 0) resume();
     else setTimeout(resume, RESUME_AFTER_MS).unref();

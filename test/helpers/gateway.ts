@@ -44,11 +44,12 @@ export interface TestGatewayOptions {
 }
 
 /**
- * Settings every test gateway starts with (a test's own `env` overrides them): views are
- * refreshed on request only, so no scheduled refresh lands in the middle of a test that counts
- * invalidations (test/operations/viewSchedule.test.ts tests the schedule).
+ * Settings every test gateway starts with (a test's own `env` overrides them): no warming and
+ * views refreshed on request only, so no background work lands in the middle of a test that
+ * counts statements, Redis commands or invalidations (test/operations/ tests both).
  */
 export const TEST_GATEWAY_DEFAULTS: Record<string, string> = {
+  CACHE_WARM: 'false',
   VIEW_REFRESH_MATCHING_STATS_S: '0',
   VIEW_REFRESH_TOP_MOVIES_S: '0',
   VIEW_REFRESH_MOVIE_STATS_S: '0',

@@ -32,4 +32,14 @@ export class TrustedDocuments {
   get size(): number {
     return this.byHash.size;
   }
+
+  /** Each document by its operation's name (`query Movie(…)` → Movie), with its hash. */
+  byOperationName(): Map<string, { query: string; hash: string }> {
+    const byName = new Map<string, { query: string; hash: string }>();
+    for (const [hash, query] of this.byHash) {
+      const name = /(?:query|mutation|subscription) (\w+)/.exec(query)?.[1];
+      if (name) byName.set(name, { query, hash });
+    }
+    return byName;
+  }
 }
