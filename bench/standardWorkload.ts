@@ -25,18 +25,34 @@ export function contractOperations(): Map<string, { query: string; hash: string 
   return (operations ??= TrustedDocuments.load().byOperationName());
 }
 
-export function standardWorkload(scale: number): () => Operation {
+/**
+ * Which id each Zipf rank asks for, per kind: by default rank r is id r. A bench may order the
+ * ids by how popular the data says they are (bench/warming.ts), so the hottest keys are the
+ * most rated movies, the most active users, the most matched candidates and jobs.
+ */
+export interface RankedIds {
+  movies?: readonly string[];
+  users?: readonly string[];
+  candidates?: readonly string[];
+  jobs?: readonly string[];
+}
+
+export function standardWorkload(scale: number, ranked: RankedIds = {}): () => Operation {
   const ops = contractOperations();
-  const movieId = zipfSampler(Math.round(10000 * scale));
-  const userId = zipfSampler(Math.round(5000 * scale));
-  const candidateId = zipfSampler(Math.round(5000 * scale));
-  const jobId = zipfSampler(Math.round(1000 * scale));
+  const ranks = (n: number, ids?: readonly string[]) => {
+    const rank = zipfSampler(ids?.length ?? n);
+    return ids ? () => ids[rank() - 1] : () => String(rank());
+  };
+  const movieId = ranks(Math.round(10000 * scale), ranked.movies);
+  const userId = ranks(Math.round(5000 * scale), ranked.users);
+  const candidateId = ranks(Math.round(5000 * scale), ranked.candidates);
+  const jobId = ranks(Math.round(1000 * scale), ranked.jobs);
   let writes = 0;
   const op = (name: string, variables: Record<string, unknown>, extra: Partial<Operation> = {}): Operation => {
     const { query, hash } = ops.get(name)!;
     return { name, query, hash, variables, mutation: query.startsWith('mutation') || query.includes(' mutation '), ...extra };
   };
-  const id = (sample: () => number) => String(sample());
+  const id = (sample: () => string) => sample();
   const mix: Array<[number, () => Operation]> = [
     [50, () => op('Movie', { id: id(movieId) })],
     [10, () => op('Movies', { ids: Array.from({ length: 20 }, () => id(movieId)) })],
