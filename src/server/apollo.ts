@@ -17,6 +17,7 @@ import type { Context } from './context.js';
 import { noStorePlugin } from './plugins/noStore.js';
 import { observePlugin } from './plugins/observe.js';
 import { sandboxLandingPage } from './plugins/sandbox.js';
+import { requestLogPlugin } from './plugins/requestLog.js';
 import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 import { internalErrorsPlugin } from './plugins/internalErrors.js';
 import { responseTracePlugin } from './plugins/responseTrace.js';
@@ -63,6 +64,7 @@ export function createApollo(options: {
       internalErrorsPlugin(config.env === 'production'),
       observePlugin(metrics, knownOperations),
       cacheDebugPlugin(),
+      requestLogPlugin(),
       responseTracePlugin(),
       sandboxLandingPage(),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -22,6 +22,7 @@ import type { Context, ContextRequest } from './context.js';
 import type { ResponseTier } from './responseTier.js';
 import { ResponseTrace } from '../cache/responses.js';
 import { inRequestScope, type RequestScope } from '../db/requestScope.js';
+import { requestLogged } from './plugins/requestLog.js';
 import { preventCsrf } from './csrf.js';
 import { paramsFromBody, paramsFromSearch, type GraphQLParams } from './params.js';
 import type { PersistedQueries, ResolvedQuery } from './persisted/index.js';
@@ -123,8 +124,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         httpGraphQLRequest,
         context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
       });
-    // Statements are counted per request only where x-cache-debug reports them (requestScope.ts).
-    const response = await (req.headers['x-cache-debug'] ? inRequestScope(scope, answer) : answer());
+    // Statements are counted per request only where x-cache-debug or a debug log line reports them (requestScope.ts).
+    const response = await (req.headers['x-cache-debug'] || requestLogged() ? inRequestScope(scope, answer) : answer());
     return { response, trace };
   }
 }

@@ -27,6 +27,7 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    if (log.enabled('debug')) logWhenSent(req, res, requestId);
     // The path and the query string, split by hand: a URL object costs more than a cached answer.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
@@ -106,4 +107,20 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   // Accept a caller's id only when it looks like one, so logs cannot be forged with newlines.
   return first && /^[\w.-]{1,128}$/.test(first) ? first : undefined;
+}
+
+/** At debug level: a line per HTTP request when its answer is sent (an operation's cache figures are plugins/requestLog.ts's). */
+function logWhenSent(req: IncomingMessage, res: ServerResponse, requestId: string): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () =>
+    log.debug('request', {
+      requestId,
+      method: req.method,
+      path: req.url?.split('?')[0],
+      status: res.statusCode,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+      // Answered whole from the response tier, without running the operation.
+      fromResponseTier: res.hasHeader('age') || undefined,
+    }),
+  );
 }
