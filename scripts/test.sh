@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: a Postgres server (installed and started if missing) and the redis-server binary
-# (installed if missing), then every test file (or the files named) on Node's test runner, and
+# (installed if missing), Chromium for the cache page's browser test (installed if missing), then
+# every test file (or the files named) on Node's test runner, and
 # then the cached-gateway tests again on a Redis Cluster (`--cluster` runs only that pass: npm
 # run test:cluster). Each test file makes and drops its own database, and starts and stops its
 # own redis-server (or cluster of six).
@@ -8,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-redis.sh
+bash scripts/ensure-chromium.sh
 TEST_PG_ADMIN_URL=$(bash scripts/ensure-postgres.sh)
 export TEST_PG_ADMIN_URL
 # The URL without its credentials: never print a password.

@@ -15,6 +15,7 @@ import { Invalidator } from './invalidation/invalidate.js';
 import { OutboxListener } from './invalidation/pgListen.js';
 import { ViewRefresher } from './services/viewRefresher.js';
 import { CacheWarmer } from './services/cacheWarmer.js';
+import { CacheDashboard } from './server/cacheDashboard.js';
 import { assertViewsRefreshable, lastRefreshes } from './db/views.js';
 import { Matcher } from './services/matcher.js';
 import { MatchHistory } from './services/matchHistory.js';
@@ -164,6 +165,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
   const { cache, bus, metrics, services, contextFor } = instance;
 
   const httpServer = createServer();
+  const cachePage = new CacheDashboard(metrics, services.feed, services.views);
   httpServer.on('clientError', answerUnparsable);
   const limits = new QueryLimits(schema, config.limits);
   const refused = (code: string) => metrics.errors.inc({ code });
@@ -195,6 +197,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         refused: (error) => refused(error.code),
       }),
       metrics,
+      cachePage,
       readiness: async () => {
         const started = Date.now();
         try {
@@ -229,6 +232,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
     httpServer,
     warmer,
     async stop() {
+      cachePage.close();
       await warmer?.stop();
       await apollo.stop();
       await instance.close();

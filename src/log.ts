@@ -18,7 +18,8 @@ const root = pino({
   formatters: { level: (label) => ({ level: label }) },
   serializers: { err: serializeError, error: serializeError },
   redact: { paths: ['authorization', 'password', 'token', '*.authorization', '*.password', '*.token'], censor: '[redacted]' },
-});
+  // Through process.stdout (synchronous for files and pipes): what a test or a host captures there sees every line.
+}, process.stdout);
 
 /** Sets the lowest level printed; default info. */
 export function setLogLevel(level: Level | 'silent'): void {

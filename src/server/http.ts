@@ -1,12 +1,14 @@
 /**
  * The HTTP surface, on node:http: /graphql (POST, GET, and graphql-ws WebSockets on the same
- * path), the sandbox's assets, /health, /ready and /metrics; and what node:http cannot parse.
+ * path), the sandbox's assets, /health, /ready, /metrics, the live cache page (/cache); and
+ * what node:http cannot parse.
  */
 import { readFile } from 'node:fs/promises';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../metrics.js';
+import type { CacheDashboard } from './cacheDashboard.js';
 import { SANDBOX_ASSETS } from './plugins/sandbox.js';
 import { PREFLIGHT_HEADERS } from './csrf.js';
 import { RequestError } from './requestError.js';
@@ -18,12 +20,14 @@ export interface HttpHandlerOptions {
   /** POST and GET /graphql (graphqlHttp.ts); `search`: the query string, `?` included, or ''. */
   graphql: (req: IncomingMessage, res: ServerResponse, search: string, requestId: string) => Promise<void>;
   metrics: Metrics;
+  /** The live cache page and its stream (/cache, /cache/stream). */
+  cachePage: CacheDashboard;
   /** Each dependency's state, for /ready, and each view's last refresh (when Postgres answers). */
   readiness: () => Promise<{ ready: boolean; dependencies: Record<string, unknown>; views?: Record<string, { refreshedAt: string; durationMs: number }> }>;
 }
 
 export function createHttpHandler(options: HttpHandlerOptions) {
-  const { graphql, metrics, readiness } = options;
+  const { graphql, metrics, readiness, cachePage } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -44,6 +48,8 @@ export function createHttpHandler(options: HttpHandlerOptions) {
         const state = await readiness();
         return json(res, state.ready ? 200 : 503, { status: state.ready ? 'ready' : 'not ready', ...state.dependencies, ...(state.views && { views: state.views }) });
       }
+      if (pathname === '/cache') return cachePage.page(res);
+      if (pathname === '/cache/stream') return cachePage.stream(req, res);
       if (pathname === '/metrics') {
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         return void res.end(await metrics.registry.metrics());

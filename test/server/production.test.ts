@@ -37,11 +37,11 @@ describe('internal errors', () => {
   test('are masked in production, and carry the request id that their log line carries', async () => {
     await prod.database.db.query('ALTER TABLE movies RENAME TO movies_away');
     const logged: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       logged.push(String(chunk));
-      return (write as (...args: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
-    }) as typeof process.stderr.write;
+      return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    }) as typeof process.stdout.write;
     try {
       const res = await prod.post('{ movie(id: "77") { title } }', {}, { headers: { 'x-request-id': 'req-masking-test-1' } });
       assert.equal(res.headers.get('x-request-id'), 'req-masking-test-1');
@@ -53,7 +53,7 @@ describe('internal errors', () => {
       assert.doesNotMatch(text, /movies|relation|SELECT|stacktrace/i, 'no SQL, no table, no stack');
       assert.ok(logged.some((line) => line.includes('req-masking-test-1') && line.includes('movies')), 'the log line has the id and the cause');
     } finally {
-      process.stderr.write = write;
+      process.stdout.write = write;
       await prod.database.db.query('ALTER TABLE movies_away RENAME TO movies');
     }
   });
