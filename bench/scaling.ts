@@ -50,7 +50,7 @@ const cluster = await startTestRedisCluster();
 const rows: Row[] = [];
 try {
   for (const n of COUNTS) {
-    for (const node of cluster.nodes) if (/role:master/.test(await node.client.info('replication'))) await node.client.flushall();
+    for (const node of await cluster.masters()) await node.client.flushall();
     process.stderr.write(`bench: scaling ${n} instance(s): starting… `);
     const servers: BenchServer[] = await Promise.all(
       Array.from({ length: n }, () => startServer('l1+l2', { DATABASE_URL: database.url, REDIS_CLUSTER_NODES: cluster.nodesSetting })),

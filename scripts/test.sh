@@ -19,10 +19,11 @@ run_tests() { node --import tsx --test --test-timeout=300000 --test-reporter=spe
 
 # The cache and invalidation tests, which run unchanged against one Redis or a cluster
 # (TEST_REDIS=cluster: test/helpers/testRedis.ts); those that freeze or kill one redis-server skip.
-cluster_files=(test/requestPath/*.test.ts test/invalidation/*.test.ts test/server/persistedQueries.test.ts test/faults/herd.test.ts)
+cluster_files=(test/requestPath/*.test.ts test/invalidation/*.test.ts test/server/persistedQueries.test.ts test/faults/herd.test.ts test/faults/chaosSoak.test.ts)
 cluster_pass() {
-  echo "the cache and invalidation tests again, each on a Redis Cluster of its own (TEST_REDIS=cluster)"
-  TEST_REDIS=cluster run_tests "${cluster_files[@]}"
+  echo "the cache and invalidation tests and the chaos soak again, each on a Redis Cluster of its own (TEST_REDIS=cluster)"
+  # The soak with the cluster's faults (a master killed, 17) for 40 s, within npm test's time.
+  TEST_REDIS=cluster SOAK_SECONDS="${SOAK_SECONDS:-40}" run_tests "${cluster_files[@]}"
 }
 
 if [ "${1:-}" = "--cluster" ]; then cluster_pass; exit; fi

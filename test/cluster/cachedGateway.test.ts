@@ -48,11 +48,7 @@ async function errorCounts(node: ClusterNodeProcess): Promise<Record<string, num
   return Object.fromEntries([...info.matchAll(/^errorstat_(\w+):count=(\d+)/gm)].map(([, name, n]) => [name, Number(n)]));
 }
 
-async function masters(): Promise<ClusterNodeProcess[]> {
-  const found = [];
-  for (const node of cluster.nodes) if (/role:master/.test(await node.client.info('replication'))) found.push(node);
-  return found;
-}
+const masters = () => cluster.masters();
 
 test('what one instance computed, the other serves from L2; a write on one is seen by the other at once', async () => {
   const query = '{ candidate(id: "19") { title } topMatches(candidateId: "19", limit: 3) { score job { id } } movies(ids: ["1", "2", "3", "4", "5", "6"]) { title } }';

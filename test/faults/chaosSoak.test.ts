@@ -5,7 +5,12 @@
  * random: Redis killed and restarted (7), paused (8), frozen (9); Postgres cut (10) or
  * frozen (11) behind a proxy; the pool exhausted by a table lock (12); every pub/sub
  * connection killed (14), the outbox's LISTEN connection terminated (15), eviction pressure
- * (16). Requests may fail while Postgres is away (with a code); what is answered must be right.
+ * (16). Both instances refresh movie_stats every 2 s throughout, racing each other (13). On a
+ * Redis Cluster (TEST_REDIS=cluster, the second pass of `npm test`), the Redis faults are the
+ * cluster's: a master SIGKILLed and, once a replica took over, restarted as a replica (17), a
+ * master paused (8), every node's pub/sub connections killed (14), eviction pressure on every
+ * master (16). Requests may fail while Postgres is away (with a code); what is answered must
+ * be right.
  *
  * A history is recorded: each write of `title = <key>#<n>` (n rising per key, one writer per
  * key) with the time it was acknowledged, each read with the time it started and the n it
@@ -21,6 +26,7 @@ import assert from 'node:assert/strict';
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gatewayProcess.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
+import type { TestRedisCluster } from '../helpers/testRedisCluster.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.js';
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
@@ -41,7 +47,14 @@ before(async () => {
   const url = new URL(database.url);
   postgres = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
   url.port = String(postgres.port);
-  const env = { BUS_HEARTBEAT_MS: String(HEARTBEAT_MS), LOG_LEVEL: 'error', PG_CONNECT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '2000' };
+  const env = {
+    BUS_HEARTBEAT_MS: String(HEARTBEAT_MS),
+    LOG_LEVEL: 'error',
+    PG_CONNECT_TIMEOUT_MS: '1000',
+    PG_QUERY_TIMEOUT_MS: '2000',
+    VIEW_REFRESH_MOVIE_STATS_S: '2',
+    VIEW_REFRESH_LOCK_TIMEOUT_MS: '500',
+  };
   instances = await Promise.all([0, 1].map(() => startGatewayProcess({ databaseUrl: url.toString(), redisUrl: redis.url, env })));
 });
 after(async () => {
@@ -60,7 +73,9 @@ interface Fault {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function faults(): Fault[] {
+/** What breaks Redis: one redis-server's faults, or a cluster's. */
+function redisFaults(): Fault[] {
+  if (redis.cluster) return clusterFaults(redis.cluster);
   return [
     { name: 'Redis killed and restarted (7)', silent: false, run: async () => { await redis.kill(); await sleep(1500); await redis.restart(); } },
     { name: 'CLIENT PAUSE 1500 (8)', silent: true, run: async () => { await redis.client.call('CLIENT', 'PAUSE', '1500', 'ALL'); await sleep(1500); } },
@@ -83,6 +98,63 @@ function faults(): Fault[] {
         await redis.client.config('SET', 'maxmemory', '0');
       },
     },
+  ];
+}
+
+function clusterFaults(cluster: TestRedisCluster): Fault[] {
+  const anyMaster = async () => {
+    const masters = await cluster.masters();
+    return masters[Math.floor(Math.random() * masters.length)];
+  };
+  return [
+    {
+      name: 'a cluster master SIGKILLed, restarted as a replica once failed over (17)',
+      silent: false,
+      run: async () => {
+        const victim = await anyMaster();
+        const mastersBefore = (await cluster.masters()).length;
+        await victim.kill();
+        // A replica takes its slots: three masters again, without it.
+        const deadline = Date.now() + 20_000;
+        while ((await cluster.masters()).length < mastersBefore && Date.now() < deadline) await sleep(200);
+        await victim.restart();
+        await cluster.settled();
+      },
+    },
+    {
+      name: 'CLIENT PAUSE 1500 on a cluster master (8)',
+      silent: true,
+      run: async () => {
+        await (await anyMaster()).client.call('CLIENT', 'PAUSE', '1500', 'ALL');
+        await sleep(1500);
+      },
+    },
+    {
+      name: 'CLIENT KILL TYPE pubsub on every cluster node (14)',
+      silent: false,
+      run: async () => {
+        for (const node of cluster.nodes) await node.client.client('KILL', 'TYPE', 'pubsub').catch(() => undefined);
+      },
+    },
+    {
+      name: 'eviction pressure on every cluster master, maxmemory 2 MB (16)',
+      silent: false,
+      run: async () => {
+        const masters = await cluster.masters();
+        for (const m of masters) {
+          await m.client.config('SET', 'maxmemory-policy', 'allkeys-lru');
+          await m.client.config('SET', 'maxmemory', String(2 * 1024 * 1024));
+        }
+        await sleep(2000);
+        for (const m of masters) await m.client.config('SET', 'maxmemory', '0');
+      },
+    },
+  ];
+}
+
+function faults(): Fault[] {
+  return [
+    ...redisFaults(),
     { name: 'Postgres down, connections cut 1.5 s (10)', silent: false, run: async () => { postgres.cut(); await sleep(1500); postgres.restore(); } },
     { name: 'Postgres frozen 1.5 s (11)', silent: false, run: async () => { postgres.blackHole(); await sleep(1500); postgres.restore(); } },
     {

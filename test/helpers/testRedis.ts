@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { freePort } from './ports.js';
-import { startTestRedisCluster } from './testRedisCluster.js';
+import { startTestRedisCluster, type TestRedisCluster } from './testRedisCluster.js';
 
 /** Whether this run's tests get a Redis Cluster (TEST_REDIS=cluster) rather than one redis-server. */
 export const onCluster = process.env.TEST_REDIS === 'cluster';
@@ -27,6 +27,8 @@ export function redisEnv(url: string): Record<string, string> {
 export interface TestRedis {
   /** `redis://…`, or on a cluster `cluster:host:port,…`: give it to redisEnv, or to the gateway helpers as redisUrl. */
   url: string;
+  /** On a cluster (TEST_REDIS=cluster): its nodes, to break one. */
+  cluster?: TestRedisCluster;
   /** A client of the test's own, for looking from the outside. */
   client: Redis;
   /** The keys matching `pattern` (KEYS; on a cluster, on every master). */
@@ -123,20 +125,18 @@ async function startClusterAsTestRedis(): Promise<TestRedis> {
   };
   return {
     url: CLUSTER_SCHEME + cluster.nodesSetting,
+    cluster,
     // Both run the same commands; the cluster routes each to the node of its key.
     client: client as unknown as Redis,
     async keys(pattern) {
       const found: string[] = [];
-      for (const node of cluster.nodes) {
-        if (/role:master/.test(await node.client.info('replication'))) found.push(...(await node.client.keys(pattern)));
-      }
+      for (const node of await cluster.masters()) found.push(...(await node.client.keys(pattern)));
       return found;
     },
     /** The masters' calls (replicas replay their writes), without what the cluster runs for itself. */
     async commandCalls() {
       const calls: Record<string, number> = {};
-      for (const node of cluster.nodes) {
-        if (!/role:master/.test(await node.client.info('replication'))) continue;
+      for (const node of await cluster.masters()) {
         const info = await node.client.info('commandstats');
         for (const [, name, n] of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) {
           if (!CLUSTER_OWN.has(name)) calls[name] = (calls[name] ?? 0) + Number(n);

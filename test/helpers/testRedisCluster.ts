@@ -21,6 +21,9 @@ export interface ClusterNodeProcess {
   client: Redis;
   /** SIGKILL, and waits for the process to exit. */
   kill(): Promise<void>;
+  /** SIGSTOP: the node answers nothing, its connections stay open (past cluster-node-timeout, a failover). */
+  freeze(): void;
+  thaw(): void;
   /** Starts the node again on its port with its cluster config (it rejoins, as a replica if it lost its slots). */
   restart(): Promise<void>;
 }
@@ -29,6 +32,8 @@ export interface TestRedisCluster {
   /** `127.0.0.1:p1,127.0.0.1:p2,…`: the value of REDIS_CLUSTER_NODES. */
   nodesSetting: string;
   nodes: ClusterNodeProcess[];
+  /** The nodes that are masters now (as each says of itself; a killed node is none). */
+  masters(): Promise<ClusterNodeProcess[]>;
   /** The node serving `key`'s slot as master now, as the first node that answers sees the cluster. */
   masterOf(key: string): Promise<ClusterNodeProcess>;
   /** Waits until every node agrees the cluster is ok and every replica's link to its master is up. */
@@ -56,6 +61,14 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
   const cluster: TestRedisCluster = {
     nodesSetting: addresses.join(','),
     nodes,
+    async masters() {
+      const found: ClusterNodeProcess[] = [];
+      for (const node of nodes) {
+        const role = await node.client.info('replication').catch(() => '');
+        if (/role:master/.test(role)) found.push(node);
+      }
+      return found;
+    },
     async masterOf(key) {
       for (const node of nodes) {
         try {
@@ -116,6 +129,8 @@ async function startNode(root: string, port: number, nodeTimeoutMs: number): Pro
       server = spawnServer();
       await untilAnswering(client, port);
     },
+    freeze: () => void server.kill('SIGSTOP'),
+    thaw: () => void server.kill('SIGCONT'),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context.js';
 import { logger } from '../../log.js';
+import { cacheFigures } from './cacheDebug.js';
 
 const log = logger('server.request');
 
@@ -22,21 +23,13 @@ export function requestLogPlugin(): ApolloServerPlugin<Context> {
       const started = process.hrtime.bigint();
       return {
         async willSendResponse({ contextValue, operationName, response }) {
-          const { stats, l2 } = contextValue.tiers;
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) : 0;
           log.debug('operation', {
             requestId: contextValue.requestId,
             operation: operationName ?? null,
             ms: Number(process.hrtime.bigint() - started) / 1e6,
             errors,
-            cache: {
-              l1Hits: stats.l1Hits,
-              l2Hits: stats.l2Hits,
-              misses: stats.misses,
-              stale: stats.stale,
-              redisRoundTrips: l2?.roundTrips ?? 0,
-              sqlStatements: contextValue.requestScope.sqlStatements,
-            },
+            cache: cacheFigures(contextValue),
           });
         },
       };
