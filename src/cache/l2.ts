@@ -7,7 +7,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connect.js';
-import { defineScripts, publishOn, RoundTrip } from './l2RoundTrip.js';
+import { defineScripts, RoundTrip } from './l2RoundTrip.js';
 import { logger } from '../log.js';
 import { INVALIDATION_DEADLINE_MS, withDeadline } from './deadline.js';
 
@@ -150,7 +150,9 @@ export class L2 {
     const cluster = this.redis.isCluster ? (this.redis as Cluster) : undefined;
     const nodes: Redis[] = cluster ? cluster.nodes('master') : [this.redis as Redis];
     try {
-      const read = Promise.all([Promise.all(nodes.map((node) => node.info('all'))), cluster ? (cluster.cluster('NODES') as Promise<string>) : Promise.resolve('')]);
+      // Two sections, not all of INFO: used_memory and maxmemory, and evicted_keys.
+      const info = (node: Redis) => node.call('INFO', 'memory', 'stats') as Promise<string>;
+      const read = Promise.all([Promise.all(nodes.map(info)), cluster ? (cluster.cluster('NODES') as Promise<string>) : Promise.resolve('')]);
       const [infos, clusterNodes] = await withDeadline(read, Math.max(this.options.commandTimeoutMs, 1000), 'info');
       const field = (info: string, name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
       const sum = (name: string) => infos.reduce((total, info) => total + field(info, name), 0);
@@ -169,7 +171,7 @@ export class L2 {
 
   /** A bus message on its own (a heartbeat), within REDIS_COMMAND_TIMEOUT_MS. */
   publish(channel: string, text: string): Promise<unknown> {
-    return withDeadline(publishOn(this.redis, channel, text), this.options.commandTimeoutMs, 'publish');
+    return withDeadline(new RoundTrip(this.redis).publish(channel, text).execOrThrow(), this.options.commandTimeoutMs, 'publish');
   }
 
   /**

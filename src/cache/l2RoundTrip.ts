@@ -145,7 +145,3 @@ export class RoundTrip {
   }
 }
 
-/** One message on the bus, alone (a heartbeat): PUBLISH, or SPUBLISH on a cluster. */
-export function publishOn(redis: RedisClient, channel: string, text: string): Promise<unknown> {
-  return redis.isCluster ? redis.spublish(channel, text) : redis.publish(channel, text);
-}

@@ -90,7 +90,6 @@ export interface BusOptions {
 export class InvalidationBus {
   readonly instanceId = randomUUID();
   private readonly subscription: BusSubscriber;
-  private readonly subscriber: Redis;
   private readonly watcher: BusWatcher | undefined;
   /** Times the subscription was established: 1 after start, more after reconnects. */
   subscriptions = 0;
@@ -124,7 +123,6 @@ export class InvalidationBus {
   ) {
     this.marks = options.marks;
     this.subscription = connectSubscriber(target, `strata-bus-${process.pid}`);
-    this.subscriber = this.subscription.redis;
     this.subscriber.on('error', (err) => log.debug('subscriber connection error', { err }));
     this.subscriber.on('close', () => {
       this.pingSentAt = undefined;
@@ -208,6 +206,11 @@ export class InvalidationBus {
     await this.watcher?.close();
   }
 
+  /** The subscription's connection. */
+  private get subscriber(): Redis {
+    return this.subscription.redis;
+  }
+
   /** Whether the subscription is known to be away (closed, or found silent) and not yet back. */
   get isDown(): boolean {
     return this.down || this.subscriptions === 0;
@@ -227,11 +230,20 @@ export class InvalidationBus {
    * now on, and one goes out at once. Resolves true once Redis took that heartbeat, so a
    * writer knows every instance listening has been told.
    */
-  async setWithholding(withholding: boolean): Promise<boolean> {
+  setWithholding(withholding: boolean): Promise<boolean> {
     this.withholding = withholding;
+    return this.publishHeartbeat();
+  }
+
+  /**
+   * This instance's count (and whether it withholds) on the publishing connection, where it
+   * cannot overtake a message it counts. Resolves true once Redis took it; a failed one is a
+   * heartbeat missed.
+   */
+  private publishHeartbeat(): Promise<boolean> {
     const publisher = this.options.publisher;
-    if (!publisher?.ready) return false;
-    return publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent, withholding)).then(
+    if (!publisher?.ready) return Promise.resolve(false);
+    return publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent, this.withholding)).then(
       () => true,
       () => false,
     );
@@ -251,8 +263,7 @@ export class InvalidationBus {
    */
   private beat(): void {
     if (this.closing || this.subscriptions === 0) return;
-    const publisher = this.options.publisher;
-    if (publisher?.ready) publisher.publish(BUS_CHANNEL, heartbeatMessage(this.instanceId, this.sent, this.withholding)).catch(() => undefined);
+    void this.publishHeartbeat();
     if (this.subscriber.status !== 'ready') return;
     if (this.pingSentAt === undefined) {
       const sentAt = (this.pingSentAt = performance.now());

