@@ -1,7 +1,8 @@
 /**
  * The Postgres pool (L3). pg.Pool waits forever for a connection and for a frozen server
- * by default, and an idle client's `error` event crashes the process without a listener:
- * all three are bounded or handled here.
+ * by default, and a client's `error` event crashes the process without a listener, idle or
+ * checked out (pg.Pool listens only while a client is idle, or inside pool.query): all are
+ * bounded or handled here.
  */
 import pg from 'pg';
 import type { Config } from '../config.js';
@@ -30,6 +31,12 @@ export function createPool(url: string, config: Config['database']): Db {
     // stops the embedded server while the pool is still closing). Expected, not a warning.
     if (err.code === '57P01') log.debug('Postgres closed an idle connection: server shutting down');
     else log.warn('idle Postgres client failed; the pool will replace it', { err });
+  });
+  // A client held with db.connect() (a transaction, a view refresh) whose connection breaks
+  // between statements: its next statement fails and its release drops it (pg.Pool releases a
+  // client that is no longer queryable by closing it). Without this, the process would crash.
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error) => log.debug('a Postgres connection in use failed; its statement fails and the pool drops it', { err }));
   });
   return pool;
 }

@@ -259,6 +259,8 @@ test(`chaos soak, ${SOAK_MS / 1000} s: random faults under load; violations and 
       `${failed} failed requests; violations ${violations} (${afterSilentFault} of them within ${SILENT_BOUND_MS} ms of a silent fault), cross-user bodies ${crossUser}`,
   );
   assert.ok(writes > 100 && reads.length > 1000, 'the load ran');
+  // Requests fail while a fault lasts; an instance that died would fail them all from then on.
+  assert.deepEqual(instances.map((instance) => instance.exitStatus()), [null, null], 'both instances still running');
   assert.equal(crossUser, 0);
   assert.equal(violations, 0, `${examples.join('\n')}\nfaults: ${applied.join('; ')}`);
 });

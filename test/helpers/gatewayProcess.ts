@@ -18,6 +18,8 @@ export interface GatewayProcess {
   metric(name: string): Promise<number>;
   freeze(): void;
   thaw(): void;
+  /** The process's exit code or signal once it has exited on its own or been stopped; null while it runs. */
+  exitStatus(): string | null;
   stop(): Promise<void>;
 }
 
@@ -64,7 +66,8 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
     { output: options.output },
   );
   const url = `http://127.0.0.1:${port}/graphql`;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let exitStatus: string | null = null;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve((exitStatus = signal ?? `exit code ${code}`))));
   return {
     url,
     pid: child.pid!,
@@ -81,6 +84,7 @@ export async function startGatewayProcess(options: { databaseUrl: string; redisU
     },
     freeze: () => void child.kill('SIGSTOP'),
     thaw: () => void child.kill('SIGCONT'),
+    exitStatus: () => exitStatus,
     async stop() {
       child.kill('SIGCONT');
       child.kill('SIGTERM');
