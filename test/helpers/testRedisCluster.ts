@@ -108,7 +108,10 @@ async function startNode(root: string, port: number, nodeTimeoutMs: number): Pro
     spawn(
       'redis-server',
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
-        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs)],
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
+        // A master waits 5 s by default before a diskless full sync, for more replicas to join
+        // it; here each has one, and every cluster start (and rejoin) would wait for nothing.
+        '--repl-diskless-sync-delay', '0'],
       { stdio: 'ignore' },
     );
   let server = spawnServer();
