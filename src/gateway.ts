@@ -136,6 +136,7 @@ export async function assembleInstance(config: Config, db: Db, schema: GraphQLSc
       tiers,
       requestScope: request.scope,
       services,
+      documentResolved: request.documentResolved,
     };
   };
   return {
@@ -189,7 +190,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
       graphql: createGraphQLHandler({
         apollo,
         context: contextFor,
-        persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), schema, config.persisted.only),
+        persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), config.persisted.only),
         limits,
         responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations, new ListsByIds(schema)),
         sizes: config.limits,

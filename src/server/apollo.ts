@@ -21,6 +21,7 @@ import { requestLogPlugin } from './plugins/requestLog.js';
 import { cacheDebugPlugin } from './plugins/cacheDebug.js';
 import { internalErrorsPlugin } from './plugins/internalErrors.js';
 import { responseTracePlugin } from './plugins/responseTrace.js';
+import { documentResolvedPlugin } from './plugins/documentResolved.js';
 import { cachePolicyPlugin } from './plugins/cachePolicy.js';
 import { OperationPolicies } from '../cache/operationPolicy.js';
 import type { SchemaCachePolicy } from '../cache/policy.js';
@@ -66,6 +67,7 @@ export function createApollo(options: {
       cacheDebugPlugin(),
       requestLogPlugin(),
       responseTracePlugin(),
+      documentResolvedPlugin(),
       sandboxLandingPage(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { drainServer: stopSubscriptions }; } },

@@ -40,6 +40,8 @@ export interface ContextRequest {
   scope: RequestScope;
   /** With the response tier: where the request's loaders record what they serve. */
   trace?: ResponseTrace;
+  /** Called once Apollo has parsed and validated the document and found the operation to run. */
+  documentResolved?: () => void;
 }
 
 export interface Context {
@@ -51,4 +53,6 @@ export interface Context {
   /** This request's SQL statement count. */
   requestScope: RequestScope;
   services: Services;
+  /** ContextRequest's: plugins/documentResolved.ts calls it. */
+  documentResolved?: () => void;
 }

@@ -8,11 +8,12 @@
  * 4. the text to run, through persisted queries (persisted/);
  * 5. the query limits (queryLimits.ts), before any validation or execution; subscriptions
  *    are for the WebSocket on the same path;
- * 6. a persisted-query registration stored, now that the text passed the limits;
- * 7. invalidations other instances have sent applied (the bus);
- * 8. the response tier (responseTier.ts): a stored, current answer is sent as it is, and a list
+ * 6. invalidations other instances have sent applied (the bus);
+ * 7. the response tier (responseTier.ts): a stored, current answer is sent as it is, and a list
  *    by ids (listByIds.ts) is put together from its items' stored pieces, running the missing;
- * 9. Apollo: validation, execution, the plugins (apollo.ts);
+ *    not for a persisted-query registration, which runs so that Apollo validates its text;
+ * 8. Apollo: validation, execution, the plugins (apollo.ts);
+ * 9. a registration's text stored, if Apollo validated it (persisted/);
  * 10. the caching headers (httpCaching.ts), the answer, and the response tier keeps it if it may.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -77,11 +78,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (kind === 'subscription') {
         throw new RequestError(400, 'BAD_REQUEST', 'subscriptions are served over WebSocket at this URL (graphql-transport-ws protocol, e.g. the graphql-ws client), not over HTTP');
       }
-      await persisted.register(resolved);
       if (beforeOperation) await beforeOperation();
-      // Only queries have answers the response tier may keep; a list by ids, item by item.
-      const list = kind === 'query' ? responses?.listPlan(resolved.query, params.operationName) : undefined;
-      const key = kind === 'query' ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
+      // Only queries have answers the response tier may keep; a list by ids, item by item. A
+      // registration runs whatever is stored, so that its text is validated before it is kept.
+      const tiered = kind === 'query' && !resolved.register;
+      const list = tiered ? responses?.listPlan(resolved.query, params.operationName) : undefined;
+      const key = tiered ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
       if (key !== undefined) {
         const served = list
           ? await responses!.serveList(req, res, key, list, params.variables ?? {}, params.operationName, (variables) =>
@@ -90,7 +92,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           : responses!.serve(req, res, key, params.operationName, searchParams && search);
         if (served) return;
       }
-      await execute(req, res, apolloRequest(req, params, resolved), requestId, list ? undefined : key);
+      await execute(req, res, apolloRequest(req, params, resolved), requestId, list ? undefined : key, resolved.register ? resolved : undefined);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       refused?.(err);
@@ -99,9 +101,21 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
   };
 
-  /** Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may. */
-  async function execute(req: IncomingMessage, res: ServerResponse, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, key?: string): Promise<void> {
-    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace());
+  /**
+   * Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may;
+   * `registration`: a persisted query to store if Apollo validates its text.
+   */
+  async function execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    httpGraphQLRequest: HTTPGraphQLRequest,
+    requestId: string,
+    key?: string,
+    registration?: ResolvedQuery,
+  ): Promise<void> {
+    let validated = false;
+    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace(), () => (validated = true));
+    if (registration && validated) await persisted.register(registration);
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
@@ -117,12 +131,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   }
 
   /** Apollo's answer to the request; `trace`, when given, records the versions it was built from. */
-  async function run<T extends ResponseTrace | undefined>(req: IncomingMessage, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, trace: T) {
+  async function run<T extends ResponseTrace | undefined>(req: IncomingMessage, httpGraphQLRequest: HTTPGraphQLRequest, requestId: string, trace: T, documentResolved?: () => void) {
     const scope: RequestScope = { sqlStatements: 0 };
     const answer = () =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace }),
+        context: () => context({ requestId, authorization: httpGraphQLRequest.headers.get('authorization'), scope, trace, documentResolved }),
       });
     // Statements are counted per request only where x-cache-debug or a debug log line reports them (requestScope.ts).
     const response = await (req.headers['x-cache-debug'] || requestLogged() ? inRequestScope(scope, answer) : answer());

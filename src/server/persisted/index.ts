@@ -7,15 +7,15 @@
  *   with the text.
  * - The hash with the text: a registration. The hash is checked to be the text's sha256
  *   before anything is stored, so nobody can make a hash that a client trusts run another
- *   query (hash hijacking); and the text is stored only once it parses and validates, so the
- *   store holds only operations that can run.
+ *   query (hash hijacking); and the text is stored only once Apollo has parsed and validated
+ *   it to run it (plugins/documentResolved.ts), so the store holds only operations that can
+ *   run, and the text is validated once, not once here and again by Apollo.
  * - The text alone: an ordinary request.
  *
  * With PERSISTED_ONLY=true nothing new is registered, and a text runs only if its hash is a
  * trusted document; hashes already in the store (registered before) still run.
  */
 import { createHash } from 'node:crypto';
-import { parse, validate, type GraphQLSchema } from 'graphql';
 import { RequestError } from '../requestError.js';
 import type { GraphQLParams } from '../params.js';
 import type { PersistedQueryStore } from './store.js';
@@ -39,7 +39,6 @@ export class PersistedQueries {
   constructor(
     private readonly store: PersistedQueryStore,
     private readonly trusted: TrustedDocuments,
-    private readonly schema: GraphQLSchema,
     private readonly persistedOnly: boolean,
   ) {}
 
@@ -73,19 +72,13 @@ export class PersistedQueries {
   }
 
   /**
-   * Stores a registration's text if it parses and validates (it is then run anyway, and a
-   * text that fails gets its errors from Apollo). Deferred until the checks of limits have
-   * passed, so a query the gateway refuses is never stored.
+   * Stores a registration's text. Called once Apollo has validated it to run it (a text that
+   * fails gets its errors from Apollo, and is not stored), and only after the checks of limits
+   * have passed, so a query the gateway refuses is never stored; before the answer is sent, so
+   * the client's next request by hash finds it.
    */
   async register(resolved: ResolvedQuery): Promise<void> {
-    if (!resolved.register || !resolved.hash) return;
-    let valid: boolean;
-    try {
-      valid = validate(this.schema, parse(resolved.query)).length === 0;
-    } catch {
-      valid = false;
-    }
-    if (valid) await this.store.set(resolved.hash, resolved.query);
+    if (resolved.register && resolved.hash) await this.store.set(resolved.hash, resolved.query);
   }
 }
 
