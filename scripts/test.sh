@@ -17,9 +17,15 @@ echo "tests use Postgres at $(echo "$TEST_PG_ADMIN_URL" | sed -E 's#//[^@]*@#//#
 
 run_tests() { node --import tsx --test --test-timeout=300000 --test-reporter=spec "$@"; }
 
-# The cache and invalidation tests, which run unchanged against one Redis or a cluster
-# (TEST_REDIS=cluster: test/helpers/testRedis.ts); those that freeze or kill one redis-server skip.
-cluster_files=(test/requestPath/*.test.ts test/invalidation/*.test.ts test/server/persistedQueries.test.ts test/faults/herd.test.ts test/faults/chaosSoak.test.ts)
+# The cache and invalidation tests that use Redis, which run unchanged against one Redis or a
+# cluster (TEST_REDIS=cluster: test/helpers/testRedis.ts); those that freeze or kill one
+# redis-server skip. Not those on L1 alone (coldBatch, stampede, gatewayWrites, milestone):
+# a cluster would change nothing in them.
+cluster_files=(
+  test/requestPath/{computed,failSafe,instances,responseTier,tiers}.test.ts
+  test/invalidation/{busWatcher,everyInstance,outbox}.test.ts
+  test/server/persistedQueries.test.ts test/faults/herd.test.ts test/faults/chaosSoak.test.ts
+)
 cluster_pass() {
   echo "the cache and invalidation tests and the chaos soak again, each on a Redis Cluster of its own (TEST_REDIS=cluster)"
   # The soak with the cluster's faults (a master killed, 17) for 40 s, within npm test's time.

@@ -55,7 +55,8 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
     // The cluster bus listens on port + 10000, which must exist and be free too.
     if (port < 55_000 && !ports.includes(port) && (await portFree(port + 10_000))) ports.push(port);
   }
-  const nodes = await Promise.all(ports.map((port) => startNode(dir, port, nodeTimeoutMs)));
+  const sync = { delaySeconds: 0 };
+  const nodes = await Promise.all(ports.map((port) => startNode(dir, port, nodeTimeoutMs, sync)));
   const addresses = ports.map((p) => `127.0.0.1:${p}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
   const cluster: TestRedisCluster = {
@@ -98,10 +99,18 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
     },
   };
   await cluster.settled();
+  // From now on as Redis has it by default, for the faults the tests strike (a node restarted
+  // as a replica syncs as it would in a deployment).
+  sync.delaySeconds = DEFAULT_SYNC_DELAY_SECONDS;
+  await Promise.all(nodes.map((n) => n.client.config('SET', 'repl-diskless-sync-delay', String(DEFAULT_SYNC_DELAY_SECONDS))));
   return cluster;
 }
 
-async function startNode(root: string, port: number, nodeTimeoutMs: number): Promise<ClusterNodeProcess> {
+/** Redis's own repl-diskless-sync-delay. */
+const DEFAULT_SYNC_DELAY_SECONDS = 5;
+
+/** `sync.delaySeconds`: the repl-diskless-sync-delay a node (re)started now gets. */
+async function startNode(root: string, port: number, nodeTimeoutMs: number, sync: { delaySeconds: number }): Promise<ClusterNodeProcess> {
   const dir = path.join(root, String(port));
   await mkdir(dir);
   const spawnServer = (): ChildProcess =>
@@ -110,8 +119,9 @@ async function startNode(root: string, port: number, nodeTimeoutMs: number): Pro
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
         '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs),
         // A master waits 5 s by default before a diskless full sync, for more replicas to join
-        // it; here each has one, and every cluster start (and rejoin) would wait for nothing.
-        '--repl-diskless-sync-delay', '0'],
+        // it; each has one here, and the cluster's start would wait for nothing. 0 until the
+        // cluster has settled (startTestRedisCluster), the default after.
+        '--repl-diskless-sync-delay', String(sync.delaySeconds)],
       { stdio: 'ignore' },
     );
   let server = spawnServer();
