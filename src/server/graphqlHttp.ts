@@ -114,7 +114,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     registration?: ResolvedQuery,
   ): Promise<void> {
     let validated = false;
-    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace(), () => (validated = true));
+    const documentResolved = registration ? () => void (validated = true) : undefined;
+    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace(), documentResolved);
     if (registration && validated) await persisted.register(registration);
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
