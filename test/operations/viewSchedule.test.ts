@@ -64,6 +64,9 @@ test('a refresh that cannot get its view\'s lock gives up after VIEW_REFRESH_LOC
     // An ANALYZE in a transaction left open holds SHARE UPDATE EXCLUSIVE on the view until it
     // ends, as a long maintenance would: it conflicts with REFRESH … CONCURRENTLY.
     await holder.query('ANALYZE movie_stats');
+    // A refresh that held the view before the ANALYZE (which waited for it) is announced just
+    // after it: listened for from a moment later, no refresh can complete while the lock is held.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const whileLocked = await refreshesHeard(0, 2500);
     assert.deepEqual(whileLocked, [], 'no refresh while the lock is held');
     // A refresh may be waiting right now (one starts every second), never past its 200 ms.
