@@ -7,11 +7,18 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisClient, type RedisTarget } from '../redis/connect.js';
+import { ClusterReplicas } from '../redis/clusterReplicas.js';
 import { defineScripts, RoundTrip } from './l2RoundTrip.js';
 import { logger } from '../log.js';
 import { INVALIDATION_DEADLINE_MS, withDeadline } from './deadline.js';
 
 const log = logger('cache.l2');
+
+/**
+ * On a cluster, how long a replica may take to confirm a write's new tag versions (WAIT):
+ * sub-millisecond on a healthy link; past this the write counts as failed and is sent again.
+ */
+const REPLICA_CONFIRM_MS = 300;
 
 export interface L2Options {
   target: RedisTarget;
@@ -43,6 +50,8 @@ export class L2 {
   private openUntil = 0;
   /** Times the breaker opened since start. */
   breakerOpenings = 0;
+  /** On a cluster: which masters' replicas confirm a write's versions (setVersions). */
+  private readonly replicas: ClusterReplicas | undefined;
 
   constructor(private readonly options: L2Options) {
     this.redis = connectRedis(options.target, {
@@ -57,6 +66,7 @@ export class L2 {
     });
     this.redis.on('error', (err) => log.debug('redis connection error', { err }));
     defineScripts(this.redis);
+    if (this.redis.isCluster) this.replicas = new ClusterReplicas(this.redis as Cluster);
   }
 
   /** Values of `keys` in one round trip; all misses when Redis fails or the breaker is open. */
@@ -122,13 +132,15 @@ export class L2 {
    * Gives tags new versions (a write), and then publishes `announce` (the bus message telling
    * other instances), so an instance that hears the message reads the new versions: on one
    * Redis in the same round trip (Redis runs a connection's commands in order), on a cluster
-   * once every node has taken its versions. Unlike reads, a failure is the caller's error: the
+   * once every node has taken its versions and a replica of each has them too (a failover
+   * must not bring the old ones back: RoundTrip.confirmReplicated). Unlike reads, a failure is the caller's error: the
    * old versions would keep entries built before the write valid for every instance.
    */
   async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; text(): string }): Promise<void> {
     if (versions.length === 0 && !announce) return;
     const send = async () => {
       let trip = new RoundTrip(this.redis);
+      if (this.replicas) trip.confirmReplicated({ replicas: this.replicas, timeoutMs: REPLICA_CONFIRM_MS });
       for (const v of versions) trip.set(v.key, v.version, this.options.versionTtlMs);
       if (announce && this.redis.isCluster && trip.length > 0) {
         await trip.execOrThrow();
@@ -193,6 +205,7 @@ export class L2 {
   }
 
   async close(): Promise<void> {
+    this.replicas?.close();
     this.redis.disconnect();
   }
 

@@ -8,6 +8,11 @@
  * longer serves. ioredis follows those for a pipeline only when every command in it met the
  * same one; any command that met one here is sent again on its own, which ioredis follows
  * (and refreshes its slot map from).
+ *
+ * A cluster master answers a write before its replica has it. Writes that must survive the
+ * master's loss (tag versions: a promoted replica without them would vouch for entries built
+ * before the write) are confirmed with WAIT, and count as failed when no replica took them
+ * (see `confirmReplicated`).
  */
 import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Result } from 'ioredis';
@@ -29,9 +34,15 @@ export function defineScripts(redis: RedisClient): void {
 
 export type Reply = [Error | null, unknown];
 
+/** On a cluster, which masters have a replica to confirm writes (redis/clusterReplicas.ts), and how long it may take. */
+export interface ReplicaConfirmation {
+  replicas: { expected(master: string): boolean; missed(master: string): void };
+  timeoutMs: number;
+}
+
 /** A command with one key (its first argument), by the name ioredis gives it on a client and on a pipeline alike. */
 interface Command {
-  name: 'set' | 'get' | 'mget' | 'releaseLock' | 'publish' | 'spublish';
+  name: 'set' | 'get' | 'mget' | 'releaseLock' | 'publish' | 'spublish' | 'wait';
   args: Array<string | number>;
 }
 
@@ -47,8 +58,23 @@ export class RoundTrip {
   /** The commands added, and for an MGET on a cluster how many GETs it became (joined into one reply). */
   private readonly commands: Command[] = [];
   private readonly joins: Array<{ at: number; count: number }> = [];
+  /** On a cluster: which nodes' replicas must confirm this trip's SETs, and how long they may take (confirmReplicated). */
+  private confirmation: ReplicaConfirmation | undefined;
 
   constructor(private readonly redis: RedisClient) {}
+
+  /**
+   * On a cluster, this trip's SETs count as done only once a replica of their node has them
+   * too (WAIT 1 after them, up to `timeoutMs`): otherwise a master killed just after answering
+   * acknowledges writes its promoted replica never had. A node whose replica did not confirm in
+   * time fails its SETs (the caller sends them again). Nodes `replicas` says have none are not
+   * waited for, nor is a SET redirected and sent again on its own (a slot moving, or just failed
+   * over to a master whose only replica was the one that failed).
+   */
+  confirmReplicated(confirmation: ReplicaConfirmation): this {
+    this.confirmation = confirmation;
+    return this;
+  }
 
   get length(): number {
     return this.commands.length;
@@ -114,11 +140,20 @@ export class RoundTrip {
     });
     const replies: Reply[] = new Array(this.commands.length);
     await Promise.all(
-      [...byNodes.values()].map(async (positions) => {
+      [...byNodes].map(async ([nodes, positions]) => {
         const pipeline = cluster.pipeline();
         for (const i of positions) send(pipeline, this.commands[i]);
+        const master = nodes.split(',')[0];
+        const confirmation = this.confirmation;
+        const confirm = confirmation && positions.some((i) => this.commands[i].name === 'set') && confirmation.replicas.expected(master);
+        if (confirm) send(pipeline, { name: 'wait', args: [1, confirmation.timeoutMs] });
         const answered = ((await pipeline.exec()) ?? []) as Reply[];
         positions.forEach((i, n) => (replies[i] = answered[n] ?? [new Error('no reply'), null]));
+        if (confirm && !((answered[positions.length]?.[1] as number) >= 1)) {
+          confirmation.replicas.missed(master);
+          const unconfirmed = new Error(`no replica of ${master} confirmed the write within ${confirmation.timeoutMs} ms: it could be lost in a failover`);
+          for (const i of positions) if (this.commands[i].name === 'set' && !replies[i][0]) replies[i] = [unconfirmed, null];
+        }
       }),
     );
     for (let i = 0; i < replies.length; i++) {
