@@ -15,8 +15,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, dataOf, metricOf, type GraphQLResponse, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedisCluster, type ClusterNodeProcess, type TestRedisCluster } from '../helpers/testRedisCluster.js';
+import { dataOf, metricOf, type GraphQLResponse, type TestGateway } from '../helpers/gateway.js';
+import type { ClusterNodeProcess, TestRedisCluster } from '../helpers/testRedisCluster.js';
+import { startClusterInstances, type ClusterInstances } from '../helpers/instances.js';
 import { until } from '../helpers/until.js';
 import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
 
@@ -26,20 +27,15 @@ const AFTER_MS = 3000;
 const READERS = 16;
 const CANDIDATES = 20;
 
+let deployment: ClusterInstances;
 let cluster: TestRedisCluster;
 let a: TestGateway;
 let b: TestGateway;
 before(async () => {
-  cluster = await startTestRedisCluster({ nodeTimeoutMs: 5000 });
-  const env = { REDIS_CLUSTER_NODES: cluster.nodesSetting };
-  a = await startTestGateway({ env });
-  b = await startTestGateway({ env, database: a.database });
+  deployment = await startClusterInstances(5000);
+  ({ cluster, instances: [a, b] } = deployment);
 });
-after(async () => {
-  await b?.stop();
-  await a?.stop();
-  await cluster?.stop();
-});
+after(() => deployment?.stop());
 
 interface Tally {
   requests: number;

@@ -14,27 +14,23 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
-import { startTestRedisCluster, type ClusterNodeProcess, type TestRedisCluster } from '../helpers/testRedisCluster.js';
+import { dataOf, type TestGateway } from '../helpers/gateway.js';
+import type { ClusterNodeProcess, TestRedisCluster } from '../helpers/testRedisCluster.js';
+import { startClusterInstances, type ClusterInstances } from '../helpers/instances.js';
 import { until } from '../helpers/until.js';
 import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
 import { mastersWithoutReplica, type Shard } from '../../src/redis/clusterReplicas.js';
 
+let deployment: ClusterInstances;
 let cluster: TestRedisCluster;
 let a: TestGateway;
 let b: TestGateway;
 before(async () => {
   // No automatic failover within the test: the test promotes the replica itself.
-  cluster = await startTestRedisCluster({ nodeTimeoutMs: 15_000 });
-  const env = { REDIS_CLUSTER_NODES: cluster.nodesSetting };
-  a = await startTestGateway({ env });
-  b = await startTestGateway({ env, database: a.database });
+  deployment = await startClusterInstances(15_000);
+  ({ cluster, instances: [a, b] } = deployment);
 });
-after(async () => {
-  await b?.stop();
-  await a?.stop();
-  await cluster?.stop();
-});
+after(() => deployment?.stop());
 
 const candidateQuery = (id: number) => `{ candidate(id: "${id}") { title } }`;
 

@@ -5,6 +5,7 @@
 import { startTestGateway, dataOf, type TestGateway } from './gateway.js';
 import { startTestRedis, type TestRedis } from './testRedis.js';
 import { createTestDatabase, type TestDatabase } from './testDb.js';
+import { startTestRedisCluster, type TestRedisCluster } from './testRedisCluster.js';
 
 export interface SharedInstances {
   redis: TestRedis;
@@ -28,6 +29,30 @@ export async function startSharedInstances(count: number, env: Record<string, st
       for (const instance of instances) await instance.stop();
       await database.drop();
       await redis.stop();
+    },
+  };
+}
+
+export interface ClusterInstances {
+  cluster: TestRedisCluster;
+  /** Two in-process gateways over one new database, both on `cluster`. */
+  instances: [TestGateway, TestGateway];
+  stop(): Promise<void>;
+}
+
+/** Two gateways on a Redis Cluster of the test's own (`nodeTimeoutMs`: its cluster-node-timeout). */
+export async function startClusterInstances(nodeTimeoutMs: number): Promise<ClusterInstances> {
+  const cluster = await startTestRedisCluster({ nodeTimeoutMs });
+  const env = { REDIS_CLUSTER_NODES: cluster.nodesSetting };
+  const a = await startTestGateway({ env });
+  const b = await startTestGateway({ env, database: a.database });
+  return {
+    cluster,
+    instances: [a, b],
+    async stop() {
+      await b.stop();
+      await a.stop();
+      await cluster.stop();
     },
   };
 }
