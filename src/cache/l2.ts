@@ -133,8 +133,9 @@ export class L2 {
    * other instances), so an instance that hears the message reads the new versions: on one
    * Redis in the same round trip (Redis runs a connection's commands in order), on a cluster
    * once every node has taken its versions and a replica of each has them too (a failover
-   * must not bring the old ones back: RoundTrip.confirmReplicated). Unlike reads, a failure is the caller's error: the
-   * old versions would keep entries built before the write valid for every instance.
+   * must not bring the old ones back: RoundTrip.confirmReplicated). Unlike reads, a failure
+   * is the caller's error: the old versions would keep entries built before the write valid
+   * for every instance.
    */
   async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; text(): string }): Promise<void> {
     if (versions.length === 0 && !announce) return;
