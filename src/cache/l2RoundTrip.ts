@@ -36,7 +36,7 @@ export type Reply = [Error | null, unknown];
 
 /** On a cluster, which masters have a replica to confirm writes (redis/clusterReplicas.ts), and how long it may take. */
 export interface ReplicaConfirmation {
-  replicas: { expected(master: string): boolean; missed(master: string): void };
+  replicas: { expected(master: string): boolean; missed(): void };
   timeoutMs: number;
 }
 
@@ -150,7 +150,7 @@ export class RoundTrip {
         const answered = ((await pipeline.exec()) ?? []) as Reply[];
         positions.forEach((i, n) => (replies[i] = answered[n] ?? [new Error('no reply'), null]));
         if (confirm && !((answered[positions.length]?.[1] as number) >= 1)) {
-          confirmation.replicas.missed(master);
+          confirmation.replicas.missed();
           const unconfirmed = new Error(`no replica of ${master} confirmed the write within ${confirmation.timeoutMs} ms: it could be lost in a failover`);
           for (const i of positions) if (this.commands[i].name === 'set' && !replies[i][0]) replies[i] = [unconfirmed, null];
         }

@@ -1,12 +1,12 @@
 /**
  * Which cluster masters have a replica that should confirm a write (cache/l2RoundTrip.ts,
- * confirmReplicated), as CLUSTER SHARDS says: a replica counts once its health is `online`, not
- * while it is `loading` (a full sync under way: it would confirm nothing until done) or
- * `failed`. Not ioredis's slot map, which has no health and, like CLUSTER SLOTS, leaves out a
- * replica whose replication offset is still 0.
+ * confirmReplicated), as each master's CLUSTER SHARDS says of its own shard: a replica counts
+ * once its health is `online`, not while it is `loading` (a full sync under way: it would
+ * confirm nothing until done) or `failed`. Not ioredis's slot map, which has no health and,
+ * like CLUSTER SLOTS, leaves out a replica whose replication offset is still 0.
  *
- * A master counts as having a replica unless the cluster, when last asked, listed it with no
- * online one: a master the view does not know yet is waited for, and a write it cannot have
+ * A master counts as having a replica unless, when last asked, it said it had no online one:
+ * a master not asked yet (or not answering) is waited for, and a write it cannot have
  * confirmed fails rather than being acknowledged and then lost. A master whose replica stops
  * answering keeps failing writes (sent again, trust withheld meanwhile) until the cluster
  * flags the replica failed, after cluster-node-timeout.
@@ -20,7 +20,7 @@ const log = logger('redis.replicas');
 const REFRESH_MS = 1000;
 
 export class ClusterReplicas {
-  /** Masters (`host:port`, as the slot map names them) listed with no online replica. */
+  /** Masters (`host:port`, as the slot map names them) that say they have no online replica. */
   private withoutReplica = new Set<string>();
   private asking = false;
   private readonly timer: NodeJS.Timeout;
@@ -44,13 +44,24 @@ export class ClusterReplicas {
     clearInterval(this.timer);
   }
 
+  /**
+   * Asks each master about its own shard: another node's view of a replica can lag behind
+   * (its health comes from gossip), and would leave a master that has one unconfirmed.
+   */
   private refresh(): void {
     if (this.asking || this.cluster.status !== 'ready') return;
     this.asking = true;
-    this.cluster
-      .call('CLUSTER', 'SHARDS')
-      .then((shards) => (this.withoutReplica = mastersWithoutReplica(shards as Shard[])))
-      .catch((err) => log.debug('could not read CLUSTER SHARDS; keeping the last view of replicas', { err }))
+    const views = this.cluster.nodes('master').map(async (node) => {
+      const [id, shards] = await Promise.all([node.call('CLUSTER', 'MYID'), node.call('CLUSTER', 'SHARDS')]);
+      return hasOnlineReplica(shards as Shard[], String(id)) ? undefined : `${node.options.host}:${node.options.port}`;
+    });
+    Promise.allSettled(views)
+      .then((settled) => {
+        const failed = settled.find((view) => view.status === 'rejected');
+        // A master that did not answer stays waited for: a write to it fails anyway.
+        if (failed) log.debug('a master did not say whether it has a replica', { err: (failed as PromiseRejectedResult).reason });
+        this.withoutReplica = new Set(settled.flatMap((view) => (view.status === 'fulfilled' && view.value ? [view.value] : [])));
+      })
       .finally(() => (this.asking = false));
   }
 }
@@ -58,20 +69,13 @@ export class ClusterReplicas {
 /** One shard of CLUSTER SHARDS (RESP2): `['slots', […], 'nodes', [[field, value, …], …]]`. */
 export type Shard = unknown[];
 
-/** The addresses (`ip:port`, and `endpoint:port`, `hostname:port`) of masters with no online replica. */
-export function mastersWithoutReplica(shards: readonly Shard[]): Set<string> {
-  const without = new Set<string>();
+/** Whether the shard of node `nodeId` has a replica whose health is `online`. */
+export function hasOnlineReplica(shards: readonly Shard[], nodeId: string): boolean {
   for (const shard of shards) {
-    const nodes = (fields(shard).nodes ?? []) as unknown[][];
-    const described = nodes.map(fields);
-    if (described.some((node) => node.role === 'replica' && node.health === 'online')) continue;
-    for (const node of described) {
-      if (node.role !== 'master') continue;
-      const port = node.port ?? node['tls-port'];
-      for (const host of [node.ip, node.endpoint, node.hostname]) if (host) without.add(`${host}:${port}`);
-    }
+    const nodes = ((fields(shard).nodes ?? []) as unknown[][]).map(fields);
+    if (nodes.some((node) => node.id === nodeId)) return nodes.some((node) => node.role === 'replica' && node.health === 'online');
   }
-  return without;
+  return false;
 }
 
 /** `[name, value, name, value, …]` as an object. */

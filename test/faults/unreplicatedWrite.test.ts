@@ -19,7 +19,7 @@ import type { ClusterNodeProcess, TestRedisCluster } from '../helpers/testRedisC
 import { startClusterInstances, type ClusterInstances } from '../helpers/instances.js';
 import { until } from '../helpers/until.js';
 import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
-import { mastersWithoutReplica, type Shard } from '../../src/redis/clusterReplicas.js';
+import { hasOnlineReplica, type Shard } from '../../src/redis/clusterReplicas.js';
 
 let deployment: ClusterInstances;
 let cluster: TestRedisCluster;
@@ -60,8 +60,9 @@ test('a write whose versions the master took but never replicated, then the mast
   for (const gw of [a, b, a, b]) assert.equal(dataOf(await gw.post(candidateQuery(id))).candidate.title, before);
 
   // The cluster counts a replica as able to confirm once it has gossiped a replication offset
-  // past 0 (CLUSTER SHARDS health online); the gateways take that view every second.
-  const replicated = async () => !mastersWithoutReplica((await victim!.client.call('CLUSTER', 'SHARDS')) as Shard[]).has(`127.0.0.1:${victim!.port}`);
+  // past 0 (CLUSTER SHARDS health online); the gateways ask each master every second.
+  const victimId = String(await victim.client.call('CLUSTER', 'MYID'));
+  const replicated = async () => hasOnlineReplica((await victim!.client.call('CLUSTER', 'SHARDS')) as Shard[], victimId);
   await until(replicated, 'the replica is online', 10_000);
   await new Promise((r) => setTimeout(r, 1200));
   await victim.client.config('SET', 'repl-timeout', '1');
