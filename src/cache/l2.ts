@@ -177,9 +177,14 @@ export class L2 {
     }
   }
 
-  /** Whether the connection (on a cluster: to the cluster) is up now. */
+  /**
+   * Whether the connection (on a cluster: to the cluster) is up now. On one Redis, not once its
+   * socket has stopped writing: ioredis says `ready` until the socket has closed, a moment after
+   * Redis's end of it was read (Redis killed), and fails commands meanwhile as if it were up.
+   */
   get ready(): boolean {
-    return this.redis.status === 'ready';
+    if (this.redis.status !== 'ready') return false;
+    return this.redis.isCluster || (this.redis as Redis).stream.writable;
   }
 
   /** A bus message on its own (a heartbeat), within REDIS_COMMAND_TIMEOUT_MS. */

@@ -24,7 +24,6 @@ import { preciseNow } from './busMessage.js';
 import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
 import type { InvalidationFeed } from './feed.js';
 import { tagsOf, viewsToRefresh } from './rules.js';
-import { connectionClosed } from '../redis/connect.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation');
@@ -110,13 +109,10 @@ export class Invalidator {
           // Redis took neither, yet both connections look up: Redis has gone silent (frozen,
           // paused, a network dropping everything), and the other instances trust their L1
           // until their heartbeats notice. The write answers once they must have, so no one
-          // reads the old value after its acknowledgement. A closed connection is seen by
-          // every instance at once, so no wait then; but the error that says so can come
-          // before this instance's connections have noticed: when it does, on one Redis, the
-          // write waits for them, not the silence bound. (On a cluster, one node closing says
-          // nothing of the others the instances listen on.)
-          const closed = connectionClosed(err) && !cache.l2.redis.isCluster;
-          await (closed ? noticed(() => bus.isDown || !cache.l2!.ready, bus.silenceBoundMs) : sleep(bus.silenceBoundMs));
+          // reads the old value after its acknowledgement. (A closed connection is seen by
+          // every instance at once: no wait then. L2.ready says so as soon as the socket
+          // stops writing, before ioredis's status does.)
+          await new Promise((resolve) => setTimeout(resolve, bus.silenceBoundMs));
         }
       }
     }
@@ -211,11 +207,4 @@ export class Invalidator {
     if (outage === 0) resume();
     else setTimeout(resume, RESUME_AFTER_MS).unref();
   }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `seen()` holds (looked at every few ms), or after `boundMs` either way. */
-async function noticed(seen: () => boolean, boundMs: number): Promise<void> {
-  for (const until = Date.now() + boundMs; !seen() && Date.now() < until; ) await sleep(5);
 }

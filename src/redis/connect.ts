@@ -57,17 +57,3 @@ export function clusterSeeds(target: RedisTarget): { seeds: Array<{ host: string
 function tlsOptions(target: RedisTarget, options: RedisOptions): RedisOptions {
   return target.tlsCa ? { ...options, tls: { ca: target.tlsCa } } : options;
 }
-
-/** What ioredis says, on a command, when the connection it would go on is closed. */
-const CLOSED_MESSAGES = new Set(["Stream isn't writeable and enableOfflineQueue options is false", 'Connection is closed.']);
-
-/**
- * Whether `err`, a command's failure, says its connection is closed (the server went away or
- * refused it; ioredis gave up resending), rather than that Redis answered nothing in time or
- * answered with an error. ioredis can report a closed socket on a command before its own
- * status (and the other connections to the same server) have caught up with it.
- */
-export function connectionClosed(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return CLOSED_MESSAGES.has(err.message) || err.name === 'MaxRetriesPerRequestError';
-}
