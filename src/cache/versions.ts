@@ -21,6 +21,13 @@ export function newVersion(): string {
   return randomBytes(6).toString('base64url');
 }
 
+/** A new version for each of `tags`. */
+export function freshVersions(tags: Iterable<string>): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const tag of new Set(tags)) versions[tag] = newVersion();
+  return versions;
+}
+
 export class TagVersions {
   private readonly known = new LRUCache<string, string>({ max: MIRROR_LIMIT });
   /** When (on `clock`) each tag was last forgotten: a read of Redis begun before that is not learned. */
@@ -135,8 +142,7 @@ export class TagVersions {
    * other instances. Versions read from Redis by reads begun before now are not learned.
    */
   bump(tags: readonly string[]): Record<string, string> {
-    const bumped: Record<string, string> = {};
-    for (const tag of new Set(tags)) bumped[tag] = newVersion();
+    const bumped = freshVersions(tags);
     this.settle(bumped, this.clock);
     return bumped;
   }

@@ -24,6 +24,7 @@ import { preciseNow } from './busMessage.js';
 import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
 import type { InvalidationFeed } from './feed.js';
 import { tagsOf, viewsToRefresh } from './rules.js';
+import { freshVersions } from '../cache/versions.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation');
@@ -56,12 +57,16 @@ export interface InvalidatorParts {
 
 /** An invalidation Redis did not take, to send again (Invalidator.redeliver). */
 interface Undelivered {
-  versions: Array<{ key: string; version: string }>;
+  /** The tags that need new versions: fresh ones at each attempt, never those the write was given. */
+  bumpedTags: string[];
   message: Announcement | undefined;
-  bumped: Record<string, string>;
-  bumpedAt: number;
   tags: string[];
   deadline: number;
+}
+
+/** The Redis keys of `versions` (tag → version), as L2.setVersions takes them. */
+function versionKeys(cache: Cache, versions: Record<string, string>): Array<{ key: string; version: string }> {
+  return Object.entries(versions).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version }));
 }
 
 export class Invalidator {
@@ -90,15 +95,14 @@ export class Invalidator {
     const bumped = cache.versions?.bump(tags) ?? {};
     const bumpedAt = cache.versions?.now() ?? 0;
     if (cache.l2) {
-      const versions = Object.entries(bumped).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version }));
       const message = bus?.message(tags, entities, startedAt);
       try {
-        await cache.l2.setVersions(versions, message);
+        await cache.l2.setVersions(versionKeys(cache, bumped), message);
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
         log.warn('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
-        this.undelivered.push({ versions, message, bumped, bumpedAt, tags, deadline: Date.now() + REDELIVERY_MS });
+        this.undelivered.push({ bumpedTags: Object.keys(bumped), message, tags, deadline: Date.now() + REDELIVERY_MS });
         void this.redeliver();
         // Until it is delivered, no instance may trust a version: Redis may still hold (or a
         // promoted replica come back with) the ones this write replaced. Every instance
@@ -126,14 +130,16 @@ export class Invalidator {
    * Sends again, in order and every REDELIVERY_INTERVAL_MS, the invalidations that failed
    * (this instance's Redis connection was down, or still reconnecting while the others were
    * back), each for up to REDELIVERY_MS: other instances whose bus is up trust their L1 and
-   * must hear of the write. Late is safe: a version set late only makes entries miss, a message
-   * heard late only makes an instance forget versions. One loop for all of them, and at most
-   * REDELIVERY_QUEUE waiting, so an outage under writes costs a bounded amount.
+   * must hear of the write. Late is safe: a version set late is a fresh one, which only makes
+   * entries miss, and a message heard late only makes an instance forget versions. One loop
+   * for all of them, and at most REDELIVERY_QUEUE waiting, so an outage under writes costs a
+   * bounded amount.
    */
   private async redeliver(): Promise<void> {
     if (this.redelivering) return;
     this.redelivering = true;
     const l2 = this.parts.cache.l2!;
+    const versions = this.parts.cache.versions;
     try {
       while (this.undelivered.length > 0) {
         // Unref'd: a gateway shutting down does not wait for Redis.
@@ -145,12 +151,21 @@ export class Invalidator {
             this.undelivered.shift();
             continue;
           }
+          // Fresh versions, not the ones the write was given: this instance's reads since the
+          // write recorded those in entries they built (in L1, and in L2 before the failure
+          // showed), and a later write of the same tags, here or on another instance, may
+          // have reached Redis meanwhile. Set after it, the write's own versions would make
+          // Redis vouch again for those entries, older than that later write; fresh ones only
+          // make entries miss. (The chaos soak on a cluster found this: a version write timed
+          // out in a failover, another instance's next write landed, then the redelivery.)
+          const since = versions?.now() ?? 0;
+          const renewed = freshVersions(next.bumpedTags);
           try {
-            await l2.setVersions(next.versions, next.message);
+            await l2.setVersions(versionKeys(this.parts.cache, renewed), next.message);
           } catch {
             break; // still down: the whole queue waits for the next round
           }
-          this.parts.cache.versions?.settle(next.bumped, next.bumpedAt);
+          versions?.settle(renewed, since);
           this.undelivered.shift();
           log.info('delivered an invalidation that had failed', { tags: next.tags });
         }
