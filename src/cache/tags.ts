@@ -6,6 +6,12 @@
 export const tags = {
   entity: (typename: string, id: number | string): string => `${typename}:${id}`,
   everyOf: (typename: string): string => `${typename}:*`,
+  /**
+   * What a match score reads of one candidate or job (skills, experience, salary, location):
+   * matches and rankings record this rather than the entity, so a change the score does not
+   * read (a title, a name) leaves them be. `Job:*` and `Candidate:*` are its every-of.
+   */
+  scoringOf: (typename: 'Candidate' | 'Job', id: number | string): string => `${typename}:${id}:scoring`,
   /** Geo data (the road model): every travel time, and every match score, is built from it. */
   geo: 'Geo:*',
   /** A materialized view: its entries change when it is refreshed. */

@@ -5,6 +5,9 @@ import { NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
 import * as check from './validate.js';
 
+/** The columns a match score reads (services/matcher.ts candidateProfile). */
+const SCORED_COLUMNS = ['skills', 'years_experience', 'salary_expectation', 'lat', 'lng'];
+
 export interface CandidateChanges {
   name?: string | null;
   title?: string | null;
@@ -14,7 +17,10 @@ export interface CandidateChanges {
   location?: { city: string; lat: number; lng: number } | null;
 }
 
-/** Checks every given field, then writes them all or nothing; emits CandidateUpdated. */
+/**
+ * Checks every given field, then writes them all or nothing; emits CandidateUpdated, saying
+ * whether a field the match score reads was given (a new title or name leaves matches be).
+ */
 export async function updateCandidate(
   db: Db,
   id: number,
@@ -39,5 +45,6 @@ export async function updateCandidate(
     [id, ...names.map((name) => columns[name])],
   );
   if (rows.length === 0) throw new NotFoundError('Candidate', id);
-  return { result: rows[0], events: [{ type: 'CandidateUpdated', candidateId: id }] };
+  const scoring = SCORED_COLUMNS.some((name) => name in columns);
+  return { result: rows[0], events: [{ type: 'CandidateUpdated', candidateId: id, scoring }] };
 }

@@ -5,6 +5,9 @@ import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
 import * as check from './validate.js';
 
+/** The columns a match score reads (services/matcher.ts jobProfile). */
+const SCORED_COLUMNS = ['required_skills', 'min_years_experience', 'salary_min', 'salary_max', 'remote', 'lat', 'lng'];
+
 export interface JobChanges {
   title?: string | null;
   requiredSkills?: readonly string[] | null;
@@ -17,7 +20,8 @@ export interface JobChanges {
 
 /**
  * Checks every given field — the salary band against the stored one when only one end is
- * given — then writes them all or nothing; emits JobUpdated.
+ * given — then writes them all or nothing; emits JobUpdated, saying whether a field the
+ * match score reads was given.
  */
 export async function updateJob(db: Db, id: number, changes: JobChanges): Promise<{ result: JobRow; events: DomainEvent[] }> {
   check.someField(changes, 'input');
@@ -50,6 +54,7 @@ export async function updateJob(db: Db, id: number, changes: JobChanges): Promis
        RETURNING id, company_id, title, sector, required_skills, min_years_experience, remote, salary_min, salary_max, city, lat, lng`,
       [id, ...names.map((name) => columns[name])],
     );
-    return { result: rows[0], events: [{ type: 'JobUpdated', jobId: id }] };
+    const scoring = SCORED_COLUMNS.some((name) => name in columns);
+    return { result: rows[0], events: [{ type: 'JobUpdated', jobId: id, scoring }] };
   });
 }

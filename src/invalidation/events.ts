@@ -13,8 +13,13 @@ export type DomainEvent =
   /** `movieRatingCount`: the movie's ratings after the write (milestones, seed 004); null when unknown. */
   | { type: 'RatingCreated' | 'RatingUpdated'; userId: number; movieId: number; movieRatingCount: number | null }
   | { type: 'RatingDeleted'; userId: number; movieId: number }
-  | { type: 'CandidateUpdated'; candidateId: number }
-  | { type: 'JobUpdated'; jobId: number }
+  /**
+   * `scoring`: whether a field a match score reads may have changed (skills, experience,
+   * salary, location, remote); false only when the writer knows none did (a new title), so
+   * matches and rankings built from the rest stay. Unknown (a write through the outbox): true.
+   */
+  | { type: 'CandidateUpdated'; candidateId: number; scoring?: boolean }
+  | { type: 'JobUpdated'; jobId: number; scoring?: boolean }
   | { type: 'CompanyUpdated'; companyId: number }
   | { type: 'MovieUpdated'; movieId: number }
   | { type: 'UserUpdated'; userId: number }

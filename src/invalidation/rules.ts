@@ -26,9 +26,10 @@ const rules: Rules = {
   RatingCreated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
   RatingUpdated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
   RatingDeleted: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
-  // `Type:*`: rankings over every candidate (or job) may gain or lose this one.
-  CandidateUpdated: (e) => [tags.entity('Candidate', e.candidateId), tags.everyOf('Candidate')],
-  JobUpdated: (e) => [tags.entity('Job', e.jobId), tags.everyOf('Job')],
+  // Its profile always; when a field the score reads may have changed, every match of it and,
+  // through `Type:*`, every ranking over candidates (or jobs), which may gain or lose this one.
+  CandidateUpdated: (e) => [tags.entity('Candidate', e.candidateId), ...(e.scoring === false ? [] : [tags.scoringOf('Candidate', e.candidateId), tags.everyOf('Candidate')])],
+  JobUpdated: (e) => [tags.entity('Job', e.jobId), ...(e.scoring === false ? [] : [tags.scoringOf('Job', e.jobId), tags.everyOf('Job')])],
   CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],
   MovieUpdated: (e) => [tags.entity('Movie', e.movieId)],
   UserUpdated: (e) => [tags.entity('User', e.userId)],

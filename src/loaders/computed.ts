@@ -128,7 +128,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.match',
         key: ({ candidateId, jobId, algorithm }: PairAsk) => keys.match(candidateId, jobId, algorithm),
-        tags: ({ candidateId, jobId, algorithm }) => [tags.entity('Candidate', candidateId), tags.entity('Job', jobId), tags.entity('AlgorithmWeights', algorithm), tags.geo],
+        tags: ({ candidateId, jobId, algorithm }) => [tags.scoringOf('Candidate', candidateId), tags.scoringOf('Job', jobId), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.match').ttlMs,
         load: each(async ({ candidateId, jobId, algorithm }: PairAsk, entities): Promise<MatchResult | undefined> => {
           const [candidate, job, weights, roads] = await Promise.all([
@@ -146,7 +146,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.topMatches',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topMatches(id, limit, algorithm),
-        tags: ({ id, algorithm }) => [tags.entity('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
+        tags: ({ id, algorithm }) => [tags.scoringOf('Candidate', id), tags.everyOf('Job'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.topMatches').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
@@ -160,7 +160,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.topCandidates',
         key: ({ id, limit, algorithm }: RankingAsk) => keys.topCandidates(id, limit, algorithm),
-        tags: ({ id, algorithm }) => [tags.entity('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
+        tags: ({ id, algorithm }) => [tags.scoringOf('Job', id), tags.everyOf('Candidate'), tags.entity('AlgorithmWeights', algorithm), tags.geo],
         ttlMs: policy.forField('Query.topCandidates').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { tapStatements, type StatementTap } from '../helpers/statements.js';
+import { stillCurrent } from '../../src/cache/entry.js';
 
 let redis: TestRedis;
 let gw: TestGateway;
@@ -131,6 +132,37 @@ test("a candidate changed to fit a job perfectly enters that job's cached topCan
   );
   const after = await top();
   assert.deepEqual(after[0], { score: 1, candidate: { id: candidateId } });
+});
+
+test("a candidate's or job's new name or title keeps every match and ranking of it (the score reads neither), and every answer shows the new one", async () => {
+  const card = 'score candidate { id name } job { id title }';
+  const ask = {
+    topMatches: () => gw.post(`{ topMatches(candidateId: "33", limit: 3) { ${card} } }`).then((r) => dataOf(r).topMatches),
+    topCandidates: () => gw.post(`{ topCandidates(jobId: "34", limit: 30) { ${card} } }`).then((r) => dataOf(r).topCandidates),
+    match: () => gw.post(`{ match(candidateId: "33", jobId: "34") { ${card} } }`).then((r) => dataOf(r).match),
+  };
+  await Promise.all(Object.values(ask).map((f) => f()));
+  await settle();
+  const before = calls();
+  dataOf(await gw.post('mutation { updateCandidate(id: "33", input: { name: "Renamed Candidate" }) { id } }'));
+  dataOf(await gw.post('mutation { updateJob(id: "34", input: { title: "Retitled Job" }) { id } }'));
+  const match = await ask.match();
+  assert.equal(match.candidate.name, 'Renamed Candidate');
+  assert.equal(match.job.title, 'Retitled Job');
+  assert.ok((await ask.topMatches()).every((m: any) => m.candidate.name === 'Renamed Candidate'));
+  const ranked = await ask.topCandidates();
+  assert.ok(ranked.every((m: any) => m.job.title === 'Retitled Job'));
+  for (const m of ranked) if (m.candidate.id === '33') assert.equal(m.candidate.name, 'Renamed Candidate');
+  assert.deepEqual(calls(), before, 'no ranking computed again');
+  const match33 = cache().l1!.get(cache().keys.match(33, 34, 'WEIGHTED'));
+  assert.ok(match33 && stillCurrent(match33, cache().versions!), 'the match entry is still current');
+
+  // A field the score reads does invalidate them: both rankings are computed again.
+  dataOf(await gw.post('mutation { updateCandidate(id: "33", input: { yearsExperience: 40 }) { id } }'));
+  await ask.topMatches();
+  await ask.topCandidates();
+  assert.equal(calls().topJobsFor - before.topJobsFor, 1, "the candidate's ranking computed again");
+  assert.equal(calls().topCandidatesFor - before.topCandidatesFor, 1, 'the ranking over candidates computed again');
 });
 
 test('new algorithm weights re-score cached matches of that algorithm only', async () => {

@@ -11,9 +11,13 @@ import type { GraphQLError } from 'graphql';
 test('each event invalidates what the seeds say, by tag', () => {
   assert.deepEqual(tagsOf({ type: 'RatingCreated', userId: 7, movieId: 42, movieRatingCount: 3 }), ['User:7', 'Movie:42']);
   assert.deepEqual(tagsOf({ type: 'RatingDeleted', userId: 7, movieId: 42 }), ['User:7', 'Movie:42']);
-  // Every match of the candidate (they record Candidate:3), and rankings over all candidates.
-  assert.deepEqual(tagsOf({ type: 'CandidateUpdated', candidateId: 3 }), ['Candidate:3', 'Candidate:*']);
-  assert.deepEqual(tagsOf({ type: 'JobUpdated', jobId: 9 }), ['Job:9', 'Job:*']);
+  // Its profile; every match of it (they record what the score reads of it, Candidate:3:scoring),
+  // and rankings over all candidates: unless the writer knows no scored field changed.
+  assert.deepEqual(tagsOf({ type: 'CandidateUpdated', candidateId: 3 }), ['Candidate:3', 'Candidate:3:scoring', 'Candidate:*']);
+  assert.deepEqual(tagsOf({ type: 'CandidateUpdated', candidateId: 3, scoring: true }), ['Candidate:3', 'Candidate:3:scoring', 'Candidate:*']);
+  assert.deepEqual(tagsOf({ type: 'CandidateUpdated', candidateId: 3, scoring: false }), ['Candidate:3']);
+  assert.deepEqual(tagsOf({ type: 'JobUpdated', jobId: 9 }), ['Job:9', 'Job:9:scoring', 'Job:*']);
+  assert.deepEqual(tagsOf({ type: 'JobUpdated', jobId: 9, scoring: false }), ['Job:9']);
   assert.deepEqual(tagsOf({ type: 'AlgorithmUpdated', algorithm: 'WEIGHTED' }), ['AlgorithmWeights:WEIGHTED']);
   assert.deepEqual(tagsOf({ type: 'ViewRefreshed', view: 'movie_stats' }), ['View:movie_stats']);
   assert.deepEqual(tagsOf({ type: 'CompanyUpdated', companyId: 2 }), ['Company:2']);
