@@ -3,10 +3,8 @@ import { AS_GATEWAY, type Db } from '../db/pool.js';
 import type { CandidateRow } from '../db/rows.js';
 import { NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
+import { SCORED_CANDIDATE_COLUMNS } from '../services/matcher.js';
 import * as check from './validate.js';
-
-/** The columns a match score reads (services/matcher.ts candidateProfile). */
-const SCORED_COLUMNS = ['skills', 'years_experience', 'salary_expectation', 'lat', 'lng'];
 
 export interface CandidateChanges {
   name?: string | null;
@@ -45,6 +43,6 @@ export async function updateCandidate(
     [id, ...names.map((name) => columns[name])],
   );
   if (rows.length === 0) throw new NotFoundError('Candidate', id);
-  const scoring = SCORED_COLUMNS.some((name) => name in columns);
+  const scoring = SCORED_CANDIDATE_COLUMNS.some((name) => name in columns);
   return { result: rows[0], events: [{ type: 'CandidateUpdated', candidateId: id, scoring }] };
 }

@@ -3,10 +3,8 @@ import { inTransaction, type Db } from '../db/pool.js';
 import type { JobRow } from '../db/rows.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
+import { SCORED_JOB_COLUMNS } from '../services/matcher.js';
 import * as check from './validate.js';
-
-/** The columns a match score reads (services/matcher.ts jobProfile). */
-const SCORED_COLUMNS = ['required_skills', 'min_years_experience', 'salary_min', 'salary_max', 'remote', 'lat', 'lng'];
 
 export interface JobChanges {
   title?: string | null;
@@ -54,7 +52,7 @@ export async function updateJob(db: Db, id: number, changes: JobChanges): Promis
        RETURNING id, company_id, title, sector, required_skills, min_years_experience, remote, salary_min, salary_max, city, lat, lng`,
       [id, ...names.map((name) => columns[name])],
     );
-    const scoring = SCORED_COLUMNS.some((name) => name in columns);
+    const scoring = SCORED_JOB_COLUMNS.some((name) => name in columns);
     return { result: rows[0], events: [{ type: 'JobUpdated', jobId: id, scoring }] };
   });
 }

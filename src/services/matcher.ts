@@ -67,6 +67,13 @@ export class Matcher {
   }
 }
 
+/**
+ * The columns a match score reads, as candidateProfile and jobProfile read them: a write to
+ * none of them leaves every match and ranking as it was (invalidation/rules.ts, `scoring`).
+ */
+export const SCORED_CANDIDATE_COLUMNS: ReadonlyArray<keyof CandidateRow> = ['skills', 'years_experience', 'salary_expectation', 'lat', 'lng'];
+export const SCORED_JOB_COLUMNS: ReadonlyArray<keyof JobRow> = ['required_skills', 'min_years_experience', 'salary_min', 'salary_max', 'remote', 'lat', 'lng'];
+
 export function candidateProfile(row: CandidateRow): CandidateProfile {
   return { skills: row.skills, yearsExperience: row.years_experience, salaryExpectation: row.salary_expectation, lat: row.lat, lng: row.lng };
 }
