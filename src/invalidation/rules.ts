@@ -21,15 +21,22 @@ export const RATING_MILESTONE = 100;
 type EventOf<T> = DomainEvent extends infer E ? (E extends { type: infer U } ? (T extends U ? E : never) : never) : never;
 type Rules = { [T in DomainEvent['type']]: (event: EventOf<T>) => string[] };
 
+/**
+ * A candidate's or job's profile; and, when a field the score reads may have changed, every
+ * match of it and, through `Type:*`, every ranking over its kind, which may gain or lose it.
+ */
+function profileUpdated(typename: 'Candidate' | 'Job', id: number, scoring = true): string[] {
+  const profile = tags.entity(typename, id);
+  return scoring ? [profile, tags.scoringOf(typename, id), tags.everyOf(typename)] : [profile];
+}
+
 const rules: Rules = {
   // The user's ratings feed their recommendations and profile; the movie's, its stats.
   RatingCreated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
   RatingUpdated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
   RatingDeleted: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
-  // Its profile always; when a field the score reads may have changed, every match of it and,
-  // through `Type:*`, every ranking over candidates (or jobs), which may gain or lose this one.
-  CandidateUpdated: (e) => [tags.entity('Candidate', e.candidateId), ...(e.scoring === false ? [] : [tags.scoringOf('Candidate', e.candidateId), tags.everyOf('Candidate')])],
-  JobUpdated: (e) => [tags.entity('Job', e.jobId), ...(e.scoring === false ? [] : [tags.scoringOf('Job', e.jobId), tags.everyOf('Job')])],
+  CandidateUpdated: (e) => profileUpdated('Candidate', e.candidateId, e.scoring),
+  JobUpdated: (e) => profileUpdated('Job', e.jobId, e.scoring),
   CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],
   MovieUpdated: (e) => [tags.entity('Movie', e.movieId)],
   UserUpdated: (e) => [tags.entity('User', e.userId)],
