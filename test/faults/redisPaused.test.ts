@@ -35,6 +35,21 @@ after(async () => {
   await redis?.stop();
 });
 
+/** Reads each movie of `rows` in turn from `gateway`: how long each took, and the errors and wrong titles. */
+async function readEach(gateway: TestGateway, rows: Array<{ id: number; title: string }>) {
+  const timings: number[] = [];
+  let errors = 0;
+  let wrong = 0;
+  for (const row of rows) {
+    const started = performance.now();
+    const response = await gateway.post(`{ movie(id: "${row.id}") { id title } }`);
+    timings.push(performance.now() - started);
+    if (response.body.errors) errors++;
+    else if (response.body.data.movie.title !== row.title) wrong++;
+  }
+  return { timings, errors, wrong };
+}
+
 test(`CLIENT PAUSE ${PAUSE_MS}: reads time out at REDIS_COMMAND_TIMEOUT_MS (${COMMAND_TIMEOUT_MS}) and are answered from L1 and Postgres`, { timeout: 60_000 }, async () => {
   const warm = '{ movie(id: "5") { id title } }';
   const expectedWarm = dataOf(await gw.post(warm));
@@ -42,17 +57,8 @@ test(`CLIENT PAUSE ${PAUSE_MS}: reads time out at REDIS_COMMAND_TIMEOUT_MS (${CO
 
   await redis.client.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'ALL');
   const pausedAt = performance.now();
-  const timings: number[] = [];
-  let errors = 0;
-  let wrong = 0;
   // Misses (never read before: L1 misses, L2 paused) and a hit, one after another while Redis is paused.
-  for (const row of truth.rows) {
-    const started = performance.now();
-    const response = await gw.post(`{ movie(id: "${row.id}") { id title } }`);
-    timings.push(performance.now() - started);
-    if (response.body.errors) errors++;
-    else if (response.body.data.movie.title !== row.title) wrong++;
-  }
+  const { timings, errors, wrong } = await readEach(gw, truth.rows);
   const hit = await gw.post(warm);
   const elapsed = performance.now() - pausedAt;
   assert.ok(elapsed < PAUSE_MS, `the reads ran while Redis was paused (${Math.round(elapsed)} ms)`);
@@ -73,18 +79,12 @@ test(`Redis ${LATENCY_MS} ms late each way (a proxy): reads give up at REDIS_COM
   const truth = await slowGw.database.db.query<{ id: number; title: string }>('SELECT id, title FROM movies WHERE id BETWEEN 60 AND 69 ORDER BY id');
   const l2 = slowGw.gateway.services.cache.l2!;
   const openings = l2.breakerOpenings;
-  const timings: number[] = [];
+  proxy.slow(LATENCY_MS);
+  let timings: number[] = [];
   let errors = 0;
   let wrong = 0;
-  proxy.slow(LATENCY_MS);
   try {
-    for (const row of truth.rows) {
-      const started = performance.now();
-      const response = await slowGw.post(`{ movie(id: "${row.id}") { id title } }`);
-      timings.push(performance.now() - started);
-      if (response.body.errors) errors++;
-      else if (response.body.data.movie.title !== row.title) wrong++;
-    }
+    ({ timings, errors, wrong } = await readEach(slowGw, truth.rows));
     assert.deepEqual(dataOf(await slowGw.post(warm)), expectedWarm);
     // A write: its versions reach the slow Redis within the invalidation's deadline, and the
     // next read shows it (its L1 entry invalid, L2 too slow, so from Postgres).
