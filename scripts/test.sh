@@ -15,7 +15,9 @@ export TEST_PG_ADMIN_URL
 # The URL without its credentials: never print a password.
 echo "tests use Postgres at $(echo "$TEST_PG_ADMIN_URL" | sed -E 's#//[^@]*@#//#')"
 
-run_tests() { node --import tsx --test --test-timeout=300000 --test-reporter=spec "$@"; }
+# A test file may take 5 minutes, or a long soak (SOAK_SECONDS) and 3 minutes for its setup.
+timeout_s=$(( ${SOAK_SECONDS:-0} + 180 > 300 ? ${SOAK_SECONDS:-0} + 180 : 300 ))
+run_tests() { node --import tsx --test --test-timeout=$(( timeout_s * 1000 )) --test-reporter=spec "$@"; }
 
 # The cache and invalidation tests that use Redis, which run unchanged against one Redis or a
 # cluster (TEST_REDIS=cluster: test/helpers/testRedis.ts); those that freeze or kill one
