@@ -114,6 +114,7 @@ describe('fuzzing the endpoint', () => {
   });
 
   test('random persisted-query extensions, over GET and POST', async () => {
+    const unregistered = { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } };
     const extension = fc.record({
       persistedQuery: fc.oneof(
         fc.record({ version: fc.oneof(fc.constant(1), fc.jsonValue()), sha256Hash: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.jsonValue()) }),
@@ -126,7 +127,9 @@ describe('fuzzing the endpoint', () => {
         const search = new URLSearchParams({ extensions: JSON.stringify(extensions), ...(query === null ? {} : { query }) });
         await sendAndCheck({ method: 'GET', search: `?${search}` });
       }),
-      { numRuns: RUNS },
+      // A hash never registered, alone, over GET and POST, whatever the random cases are: about 1
+      // run in 40 draws one, so 150 runs missed PERSISTED_QUERY_NOT_FOUND about once in 40.
+      { numRuns: RUNS, examples: [[unregistered, null, true], [unregistered, null, false]] },
     );
   });
 
