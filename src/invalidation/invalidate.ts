@@ -57,9 +57,8 @@ export interface InvalidatorParts {
 
 /** An invalidation Redis did not take, to send again (Invalidator.redeliver). */
 interface Undelivered {
-  /** The tags that need new versions: fresh ones at each attempt, never those the write was given. */
-  bumpedTags: string[];
   message: Announcement | undefined;
+  /** The tags that need new versions: fresh ones at each attempt, never those the write was given. */
   tags: string[];
   deadline: number;
 }
@@ -102,7 +101,7 @@ export class Invalidator {
       } catch (err) {
         log.warn('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
-        this.undelivered.push({ bumpedTags: Object.keys(bumped), message, tags, deadline: Date.now() + REDELIVERY_MS });
+        this.undelivered.push({ message, tags, deadline: Date.now() + REDELIVERY_MS });
         void this.redeliver();
         // Until it is delivered, no instance may trust a version: Redis may still hold (or a
         // promoted replica come back with) the ones this write replaced. Every instance
@@ -159,7 +158,7 @@ export class Invalidator {
           // make entries miss. (The chaos soak on a cluster found this: a version write timed
           // out in a failover, another instance's next write landed, then the redelivery.)
           const since = versions?.now() ?? 0;
-          const renewed = freshVersions(next.bumpedTags);
+          const renewed = freshVersions(next.tags);
           try {
             await l2.setVersions(versionKeys(this.parts.cache, renewed), next.message);
           } catch {

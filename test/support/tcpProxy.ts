@@ -20,25 +20,37 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let down = false;
-  let holding = false;
+  /** How late bytes are delivered: Infinity while black-holed (held until restore). */
   let delayMs = 0;
-  /** Bytes held back while black-holed, per direction, delivered at restore. */
-  const held: Array<() => void> = [];
+  /** Each relay's delivery of what it holds, at once (restore). */
+  const flushes = new Set<() => void>();
   const relay = (from: net.Socket, to: net.Socket) => {
-    // Chunks slowed down, each due `delayMs` after it arrived: delivered in arrival order,
-    // those arriving after a restore too (they queue behind any still due).
-    const slowed: Array<{ due: number; chunk: Buffer }> = [];
+    // Chunks held back, each due `delayMs` after it arrived: delivered in arrival order, those
+    // arriving after a restore too (they queue behind any still held).
+    const held: Array<{ due: number; chunk: Buffer }> = [];
     let timer: NodeJS.Timeout | undefined;
-    const deliverDue = () => {
-      timer = undefined;
-      while (slowed.length > 0 && slowed[0].due <= Date.now()) to.write(slowed.shift()!.chunk);
-      if (slowed.length > 0) timer = setTimeout(deliverDue, slowed[0].due - Date.now());
+    const deliver = (upTo: number) => {
+      while (held.length > 0 && held[0].due <= upTo) to.write(held.shift()!.chunk);
     };
+    const schedule = () => {
+      if (timer || held.length === 0 || held[0].due === Infinity) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        deliver(Date.now());
+        schedule();
+      }, Math.max(0, held[0].due - Date.now()));
+    };
+    const flush = () => {
+      deliver(Infinity);
+      clearTimeout(timer);
+      timer = undefined;
+    };
+    flushes.add(flush);
+    from.on('close', () => flushes.delete(flush));
     from.on('data', (chunk: Buffer) => {
-      if (holding) return void held.push(() => to.write(chunk));
-      if (delayMs === 0 && slowed.length === 0) return void to.write(chunk);
-      slowed.push({ due: Date.now() + delayMs, chunk });
-      timer ??= setTimeout(deliverDue, delayMs);
+      if (delayMs === 0 && held.length === 0) return void to.write(chunk);
+      held.push({ due: Date.now() + delayMs, chunk });
+      schedule();
     });
   };
   const server = net.createServer((client) => {
@@ -64,16 +76,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       for (const socket of open) socket.resetAndDestroy();
     },
     blackHole() {
-      holding = true;
+      delayMs = Infinity;
     },
     slow(ms: number) {
       delayMs = ms;
     },
     restore() {
       down = false;
-      holding = false;
       delayMs = 0;
-      for (const deliver of held.splice(0)) deliver();
+      for (const flush of flushes) flush();
     },
     async close() {
       for (const socket of open) socket.destroy();
