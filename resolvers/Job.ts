@@ -7,6 +7,6 @@ export const Job: JobResolvers = {
   minYearsExperience: (job) => job.min_years_experience,
   salaryMin: (job) => job.salary_min,
   salaryMax: (job) => job.salary_max,
-  company: (job, _, ctx) => requiredNow(ctx.loaders.company.fetch(job.company_id), 'Company', job.company_id),
+  company: (job, _, ctx) => requiredNow(ctx.loaders.company.fetchReference(job.company_id), 'Company', job.company_id),
   location: ({ city, lat, lng }) => ({ city, lat, lng }),
 };

@@ -13,10 +13,10 @@ import type { Context } from '../src/server/context.js';
 const MAX_LIST = 100;
 
 export const Query: QueryResolvers = {
-  movie: (_, { id }, ctx) => ctx.loaders.movie.fetch(parseId(id, 'id')),
+  movie: (_, { id }, ctx) => ctx.loaders.movie.fetchReference(parseId(id, 'id')),
   movies: (_, { ids }, ctx) => {
     if (ids.length > MAX_LIST) throw new BadUserInputError(`ids may hold at most ${MAX_LIST} ids; got ${ids.length}`, 'ids');
-    return mapNow(ctx.loaders.movie.fetchMany(ids.map((id) => parseId(id, 'ids'))), (rows) => rows.map((row) => row ?? null));
+    return mapNow(ctx.loaders.movie.fetchReferences(ids.map((id) => parseId(id, 'ids'))), (rows) => rows.map((row) => row ?? null));
   },
   genres: (_, __, ctx) => allGenres(ctx.services.db),
   popularMovies: (_, { limit }, ctx) =>
@@ -39,8 +39,8 @@ export const Query: QueryResolvers = {
   },
 
   sectors: (_, __, ctx) => allSectors(ctx.services.db),
-  candidate: (_, { id }, ctx) => ctx.loaders.candidate.fetch(parseId(id, 'id')),
-  job: (_, { id }, ctx) => ctx.loaders.job.fetch(parseId(id, 'id')),
+  candidate: (_, { id }, ctx) => ctx.loaders.candidate.fetchReference(parseId(id, 'id')),
+  job: (_, { id }, ctx) => ctx.loaders.job.fetchReference(parseId(id, 'id')),
   jobs: async (_, { sector, limit }, ctx) => {
     const rows = await jobsList(ctx.services.db, sector ?? null, checkRange(limit, 'limit', 1, MAX_LIST));
     // The list read whole rows: prime the loader so nested fields do not read them again.
@@ -72,5 +72,5 @@ export const Query: QueryResolvers = {
 
 /** The movies of a ranking, in its order, at once when cached; ids with no movie row are left out. */
 function moviesOf(ctx: Context, ranked: ReadonlyArray<{ movieId: number }> | undefined) {
-  return mapNow(ctx.loaders.movie.fetchMany((ranked ?? []).map((m) => m.movieId)), present);
+  return mapNow(ctx.loaders.movie.fetchReferences((ranked ?? []).map((m) => m.movieId)), present);
 }

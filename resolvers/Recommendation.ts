@@ -5,7 +5,7 @@ import { mapNow, type ValueOrPromise } from '../src/valueOrPromise.js';
 import { requiredNow } from './load.js';
 
 export const Recommendation: RecommendationResolvers = {
-  movie: (rec, _, ctx) => requiredNow(ctx.loaders.movie.fetch(rec.movieId), 'Movie', rec.movieId),
+  movie: (rec, _, ctx) => requiredNow(ctx.loaders.movie.fetchReference(rec.movieId), 'Movie', rec.movieId),
   // Worded from the cited movie as it is now, so a renamed movie never shows its old title here.
   reason: (rec, _, ctx) => reasonFor(rec.because, (id) => ctx.loaders.movie.fetch(id)),
 };

@@ -22,7 +22,7 @@ import { MatchHistory } from './services/matchHistory.js';
 import { Recommender } from './services/recommender.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildSchema, contractOperationNames, readTypeDefs } from './server/schema.js';
-import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache } from './cache/index.js';
+import { createCache, redisTarget, REDIS_START_WAIT_MS, type Cache, type CacheObserver } from './cache/index.js';
 import { countStatements } from './db/requestScope.js';
 import { createApollo } from './server/apollo.js';
 import { answerUnparsable, createHttpHandler } from './server/http.js';
@@ -33,6 +33,7 @@ import { startSubscriptionServer } from './server/subscriptions.js';
 import type { Context, ContextRequest, Services } from './server/context.js';
 import { ResponseTier } from './server/responseTier.js';
 import { ListsByIds } from './server/listByIds.js';
+import { EntityPieces } from './server/entityPieces.js';
 import { logger } from './log.js';
 
 const log = logger('gateway');
@@ -192,7 +193,7 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
         context: contextFor,
         persisted: new PersistedQueries(new PersistedQueryStore(config.persisted, cache.l2), TrustedDocuments.load(), config.persisted.only),
         limits,
-        responses: cache.responses && new ResponseTier(cache.responses, metrics.cacheObserver, knownOperations, new ListsByIds(schema)),
+        responses: cache.responses && responseTier(schema, cache, knownOperations, metrics.cacheObserver),
         sizes: config.limits,
         beforeOperation: bus && (() => bus.caughtUp()),
         refused: (error) => refused(error.code),
@@ -239,6 +240,12 @@ export async function startGateway(config: Config, db: Db, options: { resolvers?
       await instance.close();
     },
   };
+}
+
+/** The response tier over `cache.responses`, with the shapes of lists and pieces read from the schema. */
+function responseTier(schema: GraphQLSchema, cache: Cache, knownOperations: ReadonlySet<string>, observer: CacheObserver): ResponseTier {
+  const pieces = new EntityPieces(schema, cache.policy);
+  return new ResponseTier(cache.responses!, observer, knownOperations, new ListsByIds(schema, pieces), pieces);
 }
 
 /** Redis is not a readiness condition: without it the gateway serves from L1 and Postgres. */

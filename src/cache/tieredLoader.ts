@@ -18,6 +18,7 @@ import type { SingleFlight } from './singleFlight.js';
 import { newVersion, type TagVersions } from './versions.js';
 import type { AdaptiveTtl } from './adaptiveTtl.js';
 import type { ResponseTrace } from './responses.js';
+import { tags } from './tags.js';
 import { logger } from '../log.js';
 
 const log = logger('cache');
@@ -110,6 +111,20 @@ interface Ask<K> {
 type Bound<K, V> = Omit<TieredLoaderSpec<K, V>, 'load'> & { load(ks: readonly K[]): Promise<Array<V | undefined>> };
 
 /**
+ * What a read is for, which decides what the request's trace (responses.ts) hears of it:
+ * - `shown`: the answer shows what it read;
+ * - `reference`: the answer shows this entity's row as the object at the reader's place, and
+ *   nothing else of it (the object's fields are projections of the row);
+ * - `input`: a computed value is built from it, and the computed entry's own tags say what
+ *   it depends on (a match records the scoring of its candidate, not the candidate), so the
+ *   read adds nothing to the trace.
+ */
+export type ReadFor = 'shown' | 'reference' | 'input';
+
+/** Per request: the versions each key was served or loaded at, for the trace to record per read. */
+type Served = Map<string, Record<string, string>>;
+
+/**
  * One request's loader of a spec: `fetch` answers at once, with no promise, when L1 holds the
  * value fresh and current; what it lacks goes to a DataLoader over the tiers (made on the first
  * miss, so a request served from L1 makes none). graphql-js completes a field whose resolver
@@ -118,17 +133,25 @@ type Bound<K, V> = Omit<TieredLoaderSpec<K, V>, 'load'> & { load(ks: readonly K[
  */
 export class TieredLoader<K, V> {
   private batches: DataLoader<K, V | undefined, string> | undefined;
+  /** Undefined without a trace to tell. */
+  private readonly served: Served | undefined;
 
   constructor(
     private readonly spec: TieredLoaderSpec<K, V, any>,
     private readonly tiers: TierSet,
     private readonly request: unknown,
-  ) {}
+  ) {
+    if (tiers.trace) this.served = new Map();
+  }
 
   /** The value now if L1 has it fresh and current, else `load(k)`. */
   fetch(k: K): V | undefined | Promise<V | undefined> {
-    const entry = fromL1Now<K, V>(this.spec, this.tiers, k);
-    return entry ? entry.value : this.load(k);
+    return this.fetchFor(k, 'shown');
+  }
+
+  /** fetch(), for a resolver whose object is this entity's row (ReadFor `reference`). */
+  fetchReference(k: K): V | undefined | Promise<V | undefined> {
+    return this.fetchFor(k, 'reference');
   }
 
   /**
@@ -136,24 +159,70 @@ export class TieredLoader<K, V> {
    * that loads only those it lacks (in one batch). A failed load rejects.
    */
   fetchMany(ks: readonly K[]): Array<V | undefined> | Promise<Array<V | undefined>> {
+    return this.fetchManyFor(ks, 'shown');
+  }
+
+  /** fetchMany(), for a list whose items are these entities' rows (ReadFor `reference`). */
+  fetchReferences(ks: readonly K[]): Array<V | undefined> | Promise<Array<V | undefined>> {
+    return this.fetchManyFor(ks, 'reference');
+  }
+
+  /** The value through the tiers, batched with this tick's other loads (DataLoader's `load`). */
+  load(k: K): Promise<V | undefined> {
+    return this.loadFor(k, 'shown');
+  }
+
+  /** load(), for a computed value built from it (ReadFor `input`). */
+  loadInput(k: K): Promise<V | undefined> {
+    return this.loadFor(k, 'input');
+  }
+
+  private fetchFor(k: K, use: ReadFor): V | undefined | Promise<V | undefined> {
+    const entry = fromL1Now<K, V>(this.spec, this.tiers, k);
+    if (!entry) return this.loadFor(k, use);
+    if (use !== 'input') this.tiers.trace?.record(entry.versions, this.referenceTag(k, use));
+    return entry.value;
+  }
+
+  private fetchManyFor(ks: readonly K[], use: ReadFor): Array<V | undefined> | Promise<Array<V | undefined>> {
     const values: Array<V | undefined> = new Array(ks.length);
     let lacking: number[] | undefined;
     for (let i = 0; i < ks.length; i++) {
       const entry = fromL1Now<K, V>(this.spec, this.tiers, ks[i]);
-      if (entry) values[i] = entry.value;
-      else (lacking ??= []).push(i);
+      if (!entry) {
+        (lacking ??= []).push(i);
+        continue;
+      }
+      values[i] = entry.value;
+      if (use !== 'input') this.tiers.trace?.record(entry.versions, this.referenceTag(ks[i], use));
     }
     if (!lacking) return values;
     const positions = lacking;
-    return Promise.all(positions.map((i) => this.load(ks[i]))).then((loaded) => {
+    return Promise.all(positions.map((i) => this.loadFor(ks[i], use))).then((loaded) => {
       positions.forEach((i, n) => (values[i] = loaded[n]));
       return values;
     });
   }
 
-  /** The value through the tiers, batched with this tick's other loads (DataLoader's `load`). */
-  load(k: K): Promise<V | undefined> {
-    return this.dataLoader().load(k);
+  /**
+   * Through the DataLoader; the trace hears the versions the batch served or loaded the key at
+   * once it has (per read: a key read twice, once shown and once as a reference, counts as both).
+   */
+  private loadFor(k: K, use: ReadFor): Promise<V | undefined> {
+    const loading = this.dataLoader().load(k);
+    const trace = this.tiers.trace;
+    if (!trace || use === 'input') return loading;
+    const key = this.spec.key(k);
+    return loading.then((value) => {
+      const versions = this.served!.get(key);
+      if (versions) trace.record(versions, this.referenceTag(k, use));
+      return value;
+    });
+  }
+
+  /** The entity tag a reference read names, when the trace tells reads apart. */
+  private referenceTag(k: K, use: ReadFor): string | undefined {
+    return use === 'reference' && this.tiers.trace?.attributing ? tags.entity(this.spec.type, k as string | number) : undefined;
   }
 
   /** Remembers `value` for `k` in this request only (a list that read whole rows). */
@@ -169,7 +238,7 @@ export class TieredLoader<K, V> {
   }
 
   private dataLoader(): DataLoader<K, V | undefined, string> {
-    return (this.batches ??= createBatches(this.spec, this.tiers, this.request));
+    return (this.batches ??= createBatches(this.spec, this.tiers, this.request, this.served));
   }
 }
 
@@ -179,7 +248,7 @@ export function createTieredLoader<K, V, C>(spec: TieredLoaderSpec<K, V, C>, tie
 }
 
 /** The DataLoader behind a request's TieredLoader: its batch function reads the tiers in order. */
-function createBatches<K, V, C>(unbound: TieredLoaderSpec<K, V, C>, tiers: TierSet, request: C): DataLoader<K, V | undefined, string> {
+function createBatches<K, V, C>(unbound: TieredLoaderSpec<K, V, C>, tiers: TierSet, request: C, served: Served | undefined): DataLoader<K, V | undefined, string> {
   const spec: Bound<K, V> = { ...unbound, load: (ks) => unbound.load(ks, request) };
   // The cache key doubles as DataLoader's: arguments that build one key are one load.
   return new DataLoader<K, V | undefined, string>(
@@ -190,15 +259,15 @@ function createBatches<K, V, C>(unbound: TieredLoaderSpec<K, V, C>, tiers: TierS
       }
       const asks: Array<Ask<K>> = ks.map((k) => ({ k, key: spec.key(k), tags: spec.tags(k) }));
       const values: Array<V | undefined> = new Array(asks.length);
-      let missing = readL1(spec, tiers, asks, values);
-      if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, asks, values, missing);
+      let missing = readL1(spec, tiers, asks, values, served);
+      if (missing.length > 0 && tiers.l2) missing = await readL2(spec, tiers, asks, values, missing, served);
       if (missing.length > 0) {
         tiers.stats.misses += missing.length;
         const found = await loadShared(spec, tiers, asks, missing);
         missing.forEach((i, n) => {
           values[i] = found[n];
           // What it loaded is at least as new as the versions it began with (found or not).
-          tiers.trace?.record(asks[i].fence!);
+          served?.set(asks[i].key, asks[i].fence!);
         });
       }
       return values;
@@ -216,14 +285,13 @@ function fromL1Now<K, V>(spec: Pick<TieredLoaderSpec<K, V, any>, 'key' | 'type'>
   const now = Date.now();
   if (entry.freshUntil <= now || !stillCurrent(entry, tiers.versions)) return undefined;
   tiers.stats.l1Hits++;
-  tiers.trace?.record(entry.versions);
   tiers.observe('hit', 'l1', spec.type, 1);
   tiers.adaptiveTtl?.touch(key, now);
   return entry;
 }
 
 /** Fills what L1 holds at current versions; returns the positions it did not. */
-function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, values: Array<V | undefined>): number[] {
+function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, values: Array<V | undefined>, served: Served | undefined): number[] {
   if (!tiers.l1) return asks.map((_, i) => i);
   const versions = tiers.versions!;
   const missing: number[] = [];
@@ -232,7 +300,7 @@ function readL1<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, va
     const entry = tiers.l1!.get<V>(ask.key);
     if (!entry || !stillCurrent(entry, versions)) return void missing.push(i);
     values[i] = entry.value;
-    tiers.trace?.record(entry.versions);
+    served?.set(ask.key, entry.versions);
     if (entry.freshUntil <= Date.now()) {
       ask.fence = entry.versions;
       stale.push(ask);
@@ -250,6 +318,7 @@ async function readL2<K, V>(
   asks: Array<Ask<K>>,
   values: Array<V | undefined>,
   missing: number[],
+  served: Served | undefined,
 ): Promise<number[]> {
   const readAt = tiers.versions!.now();
   const read = await tiers.l2!.get(
@@ -265,7 +334,7 @@ async function readL2<K, V>(
     const entry = currentEntry<V>(read.texts[n], read.versions);
     if (!entry) return void still.push(i);
     values[i] = entry.value;
-    tiers.trace?.record(entry.versions);
+    served?.set(ask.key, entry.versions);
     tiers.l1?.set(ask.key, entry, read.texts[n]!.length);
     if (entry.freshUntil <= Date.now()) stale.push(ask);
     tiers.adaptiveTtl?.touch(ask.key);

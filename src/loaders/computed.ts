@@ -2,7 +2,9 @@
  * Loaders of computed fields: read from materialized views, or computed by the engine. Each
  * is tagged with what it is built from: a user's recommendations with the user (their
  * ratings) and the views they draw on; a ranking over every job with `Job:*`, since any
- * job's change may move it into or out of the top.
+ * job's change may move it into or out of the top. Those tags are all a computed value
+ * depends on, so the entities it reads are inputs (loadInput): a request's trace records the
+ * computed entry, as it does when the entry is served from a tier, not what built it.
  */
 import type { Db } from '../db/pool.js';
 import type { MatchResult, RecommendationResult } from '../db/rows.js';
@@ -72,7 +74,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         tags: () => [tags.geo],
         ttlMs: policy.forField('Query.travelTime').ttlMs,
         load: async (pairs, entities) => {
-          const roads = (await entities.roadModel.load('current'))!;
+          const roads = (await entities.roadModel.loadInput('current'))!;
           return pairs.map(({ from, to }) => travelTime(from, to, roads));
         },
       }
@@ -114,11 +116,11 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         exclusive: true,
         // Undefined (not cached) for a user who does not exist.
         load: each(async ({ userId, n, strategy }: RecommendationAsk, entities): Promise<RecommendationList | undefined> => {
-          const user = await entities.user.load(userId);
+          const user = await entities.user.loadInput(userId);
           if (!user) return undefined;
           const items = await engines.recommender.recommend(userId, n, strategy, {
-            movie: (id) => entities.movie.load(id),
-            profile: (id) => entities.userProfile.load(id),
+            movie: (id) => entities.movie.loadInput(id),
+            profile: (id) => entities.userProfile.loadInput(id),
           });
           return { forPowerUser: user.is_power_user, items };
         }),
@@ -132,10 +134,10 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         ttlMs: policy.forField('Query.match').ttlMs,
         load: each(async ({ candidateId, jobId, algorithm }: PairAsk, entities): Promise<MatchResult | undefined> => {
           const [candidate, job, weights, roads] = await Promise.all([
-            entities.candidate.load(candidateId),
-            entities.job.load(jobId),
-            entities.algorithmWeights.load(algorithm),
-            entities.roadModel.load('current'),
+            entities.candidate.loadInput(candidateId),
+            entities.job.loadInput(jobId),
+            entities.algorithmWeights.loadInput(algorithm),
+            entities.roadModel.loadInput('current'),
           ]);
           if (!candidate || !job || !weights) return undefined;
           return computed({ candidateId, jobId, algorithm, ...scoreMatch(candidateProfile(candidate), jobProfile(job), weights, roads) });
@@ -150,7 +152,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         ttlMs: policy.forField('Query.topMatches').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
-          const [weights, roads] = await Promise.all([entities.algorithmWeights.load(algorithm), entities.roadModel.load('current')]);
+          const [weights, roads] = await Promise.all([entities.algorithmWeights.loadInput(algorithm), entities.roadModel.loadInput('current')]);
           const ranked = weights && (await engines.matcher.topJobsFor(id, weights, limit, roads!));
           return ranked && computed(ranked.map(({ id: jobId, ...score }) => ({ candidateId: id, jobId, algorithm, ...score })));
         }),
@@ -164,7 +166,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         ttlMs: policy.forField('Query.topCandidates').ttlMs,
         exclusive: true,
         load: each(async ({ id, limit, algorithm }: RankingAsk, entities): Promise<MatchResult[] | undefined> => {
-          const [weights, roads] = await Promise.all([entities.algorithmWeights.load(algorithm), entities.roadModel.load('current')]);
+          const [weights, roads] = await Promise.all([entities.algorithmWeights.loadInput(algorithm), entities.roadModel.loadInput('current')]);
           const ranked = weights && (await engines.matcher.topCandidatesFor(id, weights, limit, roads!));
           return ranked && computed(ranked.map(({ id: candidateId, ...score }) => ({ candidateId, jobId: id, algorithm, ...score })));
         }),

@@ -9,9 +9,10 @@
  * 5. the query limits (queryLimits.ts), before any validation or execution; subscriptions
  *    are for the WebSocket on the same path;
  * 6. invalidations other instances have sent applied (the bus);
- * 7. the response tier (responseTier.ts): a stored, current answer is sent as it is, and a list
- *    by ids (listByIds.ts) is put together from its items' stored pieces, running the missing;
- *    not for a persisted-query registration, which runs so that Apollo validates its text;
+ * 7. the response tier (responseTier.ts): a stored, current answer is sent as it is, or put
+ *    together from its skeleton and the entities it shows (entityPieces.ts); a list by ids
+ *    (listByIds.ts) is put together from its items' stored pieces, running the missing; not
+ *    for a persisted-query registration, which runs so that Apollo validates its text;
  * 8. Apollo: validation, execution, the plugins (apollo.ts);
  * 9. a registration's text stored, if Apollo validated it (persisted/);
  * 10. the caching headers (httpCaching.ts), the answer, and the response tier keeps it if it may.
@@ -21,6 +22,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLRequest } from '@apollo/s
 import type { Config } from '../config.js';
 import type { Context, ContextRequest } from './context.js';
 import type { ResponseTier } from './responseTier.js';
+import type { PieceSite } from './entityPieces.js';
 import { ResponseTrace } from '../cache/responses.js';
 import { inRequestScope, type RequestScope } from '../db/requestScope.js';
 import { requestLogged } from './plugins/requestLog.js';
@@ -84,15 +86,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const tiered = kind === 'query' && !resolved.register;
       const list = tiered ? responses?.listPlan(resolved.query, params.operationName) : undefined;
       const key = tiered ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
+      // A mutation's answer shows entities as they are after its write: their pieces are kept.
+      const sites = (key !== undefined && !list) || (kind === 'mutation' && responses) ? responses!.pieceSites(resolved.query, params.operationName) : undefined;
       if (key !== undefined) {
         const served = list
           ? await responses!.serveList(req, res, key, list, params.variables ?? {}, params.operationName, (variables) =>
               run(req, apolloRequest(req, { ...params, variables }, resolved), requestId, new ResponseTrace()),
             )
-          : responses!.serve(req, res, key, params.operationName, searchParams && search);
+          : responses!.serve(req, res, key, params.operationName, searchParams && search, sites !== undefined);
         if (served) return;
       }
-      await execute(req, res, apolloRequest(req, params, resolved), requestId, list ? undefined : key, resolved.register ? resolved : undefined);
+      const kept = list || (key === undefined && !sites) ? undefined : { key, sites };
+      await execute(req, res, apolloRequest(req, params, resolved), requestId, kept, resolved.register ? resolved : undefined);
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       refused?.(err);
@@ -102,27 +107,31 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   };
 
   /**
-   * Runs the request through Apollo; `key`: where the response tier keeps the answer, if it may;
-   * `registration`: a persisted query to store if Apollo validates its text.
+   * Runs the request through Apollo; `kept`: where the response tier keeps the answer, if it
+   * may, and where it shows entities as pieces (a mutation's are kept alone); `registration`: a persisted query to store if
+   * Apollo validates its text.
    */
   async function execute(
     req: IncomingMessage,
     res: ServerResponse,
     httpGraphQLRequest: HTTPGraphQLRequest,
     requestId: string,
-    key?: string,
+    kept?: { key: string | undefined; sites: PieceSite[] | undefined },
     registration?: ResolvedQuery,
   ): Promise<void> {
     let validated = false;
     const documentResolved = registration ? () => void (validated = true) : undefined;
-    const { response, trace } = await run(req, httpGraphQLRequest, requestId, key === undefined ? undefined : new ResponseTrace(), documentResolved);
+    // With piece sites, the trace tells the reads of the entities shown as pieces from the others.
+    const traced = kept && new ResponseTrace(kept.sites !== undefined);
+    const { response, trace } = await run(req, httpGraphQLRequest, requestId, traced, documentResolved);
     if (registration && validated) await persisted.register(registration);
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       const body = response.body.string;
       const notModified = writeCachingHeaders(req, res, body);
-      if (trace) responses!.store(res, key!, body, trace);
+      if (trace && kept!.key !== undefined) responses!.store(req, res, kept!.key, body, trace, kept!.sites);
+      else if (trace) responses!.keepPieces(res, body, trace, kept!.sites!);
       if (!notModified) res.end(body);
       return;
     }

@@ -14,6 +14,8 @@
  * items select only their own leaf fields (no object below them), each item was built from
  * its own entity's entries: its piece need not record the other items' entity tags, so a
  * write to one movie does not drop the pieces of the movies that happened to run with it.
+ * Items that may be pieces (entityPieces.ts) are kept under their piece's key, shared with
+ * every other answer that shows the same entity in the same shape.
  */
 import {
   GraphQLList,
@@ -33,6 +35,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { fragmentsOf, type EntityPieces, type PieceShape } from './entityPieces.js';
 
 export interface ListPlan {
   /** Where the list stands in the answer: the field's alias or name. */
@@ -41,6 +44,11 @@ export interface ListPlan {
   idsVariable: string;
   /** The items' type when they select only leaf fields of their own (see above); else undefined. */
   flatItemsOf?: string;
+  /**
+   * When the items may be pieces: their shape, and the max-age of the list's answer (the
+   * list field's hint, or less where the items' fields say so).
+   */
+  pieces?: { shape: PieceShape; maxAge: number };
 }
 
 export class ListsByIds {
@@ -48,7 +56,11 @@ export class ListsByIds {
   /** Per query text, then per operation name (undefined: not such a list). */
   private readonly plans = new LRUCache<string, Map<string, ListPlan | undefined>>({ max: 1000 });
 
-  constructor(private readonly schema: GraphQLSchema) {
+  /** `pieces`: where the items' shapes come from; without it, items are kept per list. */
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly pieces?: EntityPieces,
+  ) {
     const fields = new Set<string>();
     for (const field of Object.values(schema.getQueryType()?.getFields() ?? {})) {
       const [arg, ...others] = field.args;
@@ -84,8 +96,12 @@ export class ListsByIds {
     const ids = field.arguments?.length === 1 ? field.arguments[0].value : undefined;
     if (ids?.kind !== Kind.VARIABLE || !field.selectionSet) return undefined;
     const itemType = getNamedType(this.schema.getQueryType()!.getFields()[field.name.value].type);
-    const flat = isObjectType(itemType) && onlyLeaves(itemType, field.selectionSet, fragmentsOf(document), new Set());
-    return { responseKey: field.alias?.value ?? field.name.value, idsVariable: ids.name.value, flatItemsOf: flat ? itemType.name : undefined };
+    const fragments = fragmentsOf(document);
+    const flat = isObjectType(itemType) && onlyLeaves(itemType, field.selectionSet, fragments, new Set());
+    const plan: ListPlan = { responseKey: field.alias?.value ?? field.name.value, idsVariable: ids.name.value, flatItemsOf: flat ? itemType.name : undefined };
+    const shape = flat && this.pieces?.shape(itemType, [field.selectionSet], fragments);
+    if (shape) plan.pieces = { shape, maxAge: Math.min(shape.maxAge, this.pieces!.fieldMaxAge(`Query.${field.name.value}`)) };
+    return plan;
   }
 }
 
@@ -105,12 +121,6 @@ function onlyLeaves(type: GraphQLObjectType, set: SelectionSetNode, fragments: M
     }
     return onlyLeaves(type, fragment.selectionSet, fragments, seen);
   });
-}
-
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  return fragments;
 }
 
 /** `[ID!]!` (or a looser list of IDs). */

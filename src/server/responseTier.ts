@@ -10,9 +10,13 @@
  * Accept header (the media type Apollo answers in). Not the caller: a PUBLIC answer is the
  * same for everyone, and PRIVATE answers are never kept here.
  *
- * A list by ids (listByIds.ts) is kept as pieces instead, one per item, under the key made
- * without the ids and the id: its answer is put together from them, and only the ids without
- * a current piece run.
+ * An answer that shows entities as pieces (entityPieces.ts) is kept whole and also taken
+ * apart, as its skeleton and its pieces: when a write makes the whole answer out of date but
+ * not its skeleton, it is put together again from the skeleton and the pieces, as soon as the
+ * pieces the write changed are current again (rebuilt by whichever answer ran first).
+ *
+ * A list by ids (listByIds.ts) is kept as pieces only, one per item: its answer is put
+ * together from them, and only the ids without a current piece run.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
@@ -23,6 +27,7 @@ import type { GraphQLParams } from './params.js';
 import type { ResolvedQuery } from './persisted/index.js';
 import { etagOf, writeCachingHeaders } from './httpCaching.js';
 import type { ListPlan, ListsByIds } from './listByIds.js';
+import { pieceKey, skeletonKey, takeApart, type EntityPieces, type PieceSite, type TakenApart } from './entityPieces.js';
 import { tags } from '../cache/tags.js';
 
 const PUBLIC = /^public, max-age=(\d+)$/;
@@ -43,6 +48,12 @@ export class ResponseTier {
    * keyed by the string alone (a key built per request would cost more than the lookup saves).
    */
   private readonly gets = new LRUCache<string, SeenGet>({ maxSize: 8 * 1024 * 1024, sizeCalculation: (seen, search) => search.length + seen.key.length });
+  /**
+   * The content type Apollo answered each Accept header with: an answer put together from
+   * pieces only (a list's) is sent with it, as Apollo would (the pieces are the same whatever
+   * the Accept header).
+   */
+  private readonly contentTypes = new LRUCache<string, string>({ max: 64 });
 
   /** `knownOperations`: the names that may appear as a metric label (the contract's); others count as "other". */
   constructor(
@@ -50,11 +61,17 @@ export class ResponseTier {
     private readonly observer: CacheObserver,
     private readonly knownOperations: ReadonlySet<string>,
     private readonly lists: ListsByIds,
+    private readonly pieces: EntityPieces,
   ) {}
 
   /** How to answer the operation item by item, when it is a list by ids (listByIds.ts). */
   listPlan(query: string, operationName: string | undefined): ListPlan | undefined {
     return this.lists.plan(query, operationName);
+  }
+
+  /** Where the answers of the operation show entities as pieces (entityPieces.ts). */
+  pieceSites(query: string, operationName: string | undefined): PieceSite[] | undefined {
+    return this.pieces.sites(query, operationName);
   }
 
   /**
@@ -85,12 +102,13 @@ export class ResponseTier {
   }
 
   /**
-   * Answers from the stored bytes of `key` if they are current; true when it did. `search`: a
-   * GET's query string, remembered with the key when it was answered (seenGet).
+   * Answers from the stored bytes of `key` if they are current, or from its skeleton and
+   * pieces (`pieced`: the operation has piece sites); true when it did. `search`: a GET's query
+   * string, remembered with the key when it was answered (seenGet).
    */
-  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string): boolean {
+  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string, pieced?: boolean): boolean {
     const now = Date.now();
-    const stored = this.cache.get(key, now);
+    const stored = this.cache.get(key, now) ?? (pieced ? this.putTogether(key, now) : undefined);
     this.observer.lookup(stored ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (!stored) return false;
     if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
@@ -109,6 +127,33 @@ export class ResponseTier {
     this.observer.lookup('hit', 'response', this.label(seen.operationName), 1);
     this.send(req, res, stored, now);
     return true;
+  }
+
+  /**
+   * The answer of `key` from its skeleton and its pieces, if all are current and no piece is
+   * older than the answer's max-age (it is sent with the age of its oldest part). It is kept
+   * whole again, recording the versions of every part, so the next request is one lookup.
+   */
+  private putTogether(key: string, now: number): StoredResponse | undefined {
+    const skeleton = this.cache.entry(skeletonKey(key), now);
+    if (!skeleton) return undefined;
+    const { parts, pieces } = skeleton.value.skeleton!;
+    const maxAgeMs = Number(PUBLIC.exec(skeleton.value.headers['cache-control'])![1]) * 1000;
+    const versions = { ...skeleton.versions };
+    let body = parts[0];
+    let storedAt = skeleton.value.storedAt;
+    let freshUntil = skeleton.freshUntil;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = this.cache.entry(pieces[i], now);
+      if (!piece || now - piece.value.storedAt >= maxAgeMs) return undefined;
+      body += piece.value.body + parts[i + 1];
+      storedAt = Math.min(storedAt, piece.value.storedAt);
+      freshUntil = Math.min(freshUntil, piece.value.storedAt + maxAgeMs);
+      Object.assign(versions, piece.versions);
+    }
+    const whole: StoredResponse = { body, headers: skeleton.value.headers, etag: etagOf(body), storedAt };
+    this.cache.put(key, whole, versions, freshUntil);
+    return whole;
   }
 
   private send(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, now: number): void {
@@ -137,19 +182,26 @@ export class ResponseTier {
     const ids = variables[plan.idsVariable];
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' || typeof id === 'number')) return false;
     const now = Date.now();
+    const accept = req.headers.accept ?? '';
+    const keyOf = this.listPieceKey(key, plan);
+    // Shared pieces were built for answers of any max-age: one older than this list's is not used.
+    const youngerThan = plan.pieces ? plan.pieces.maxAge * 1000 : Infinity;
     const pieces = new Map<string, StoredResponse>();
-    for (const id of ids) {
-      const piece = pieces.has(String(id)) ? undefined : this.cache.get(`${key}\n${id}`, now);
-      if (piece) pieces.set(String(id), piece);
+    // Without a content type learnt for this Accept header, every id runs, and it is learnt.
+    if (!plan.pieces || this.contentTypes.has(accept)) {
+      for (const id of ids) {
+        const piece = pieces.has(String(id)) ? undefined : this.cache.get(keyOf(String(id)), now);
+        if (piece && now - piece.storedAt < youngerThan) pieces.set(String(id), piece);
+      }
     }
     const missing = [...new Set(ids.map(String))].filter((id) => !pieces.has(id));
     this.observer.lookup(missing.length === 0 ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (missing.length > 0) {
-      const ran = await this.runPieces(key, plan, variables, missing, run);
+      const ran = await this.runPieces(accept, key, plan, variables, missing, run);
       if (!ran) return false;
       for (const [id, piece] of ran) pieces.set(id, piece);
     }
-    let maxAge = Infinity;
+    let maxAge = plan.pieces ? plan.pieces.maxAge : Infinity;
     let storedAt = now;
     for (const piece of pieces.values()) {
       maxAge = Math.min(maxAge, Number(PUBLIC.exec(piece.headers['cache-control'])![1]));
@@ -157,19 +209,36 @@ export class ResponseTier {
     }
     const body = `{"data":{"${plan.responseKey}":[${ids.map((id) => pieces.get(String(id))!.body).join(',')}]}}\n`;
     res.statusCode = 200;
-    res.setHeader('content-type', pieces.values().next().value!.headers['content-type']);
+    res.setHeader('content-type', plan.pieces ? this.contentTypes.get(accept)! : pieces.values().next().value!.headers['content-type']);
     res.setHeader('cache-control', `public, max-age=${maxAge}`);
     res.setHeader('age', Math.floor((now - storedAt) / 1000));
     if (!writeCachingHeaders(req, res, body)) res.end(body);
     return true;
   }
 
+  /** Where a list's item is kept: its piece's key when it may be a piece, else one per list. */
+  private listPieceKey(key: string, plan: ListPlan): (id: string) => string {
+    const shape = plan.pieces?.shape;
+    return shape ? (id) => pieceKey(shape.signature, id) : (id) => `${key}\n${id}`;
+  }
+
   /** Runs the list for `missing` ids only and keeps each item as a piece (null items are sent, not kept). */
-  private async runPieces(key: string, plan: ListPlan, variables: Record<string, unknown>, missing: string[], run: RunWith): Promise<Map<string, StoredResponse> | undefined> {
+  private async runPieces(
+    accept: string,
+    key: string,
+    plan: ListPlan,
+    variables: Record<string, unknown>,
+    missing: string[],
+    run: RunWith,
+  ): Promise<Map<string, StoredResponse> | undefined> {
     const { response, trace } = await run({ ...variables, [plan.idsVariable]: missing });
-    const cacheControl = response.headers.get('cache-control') ?? '';
-    const maxAge = PUBLIC.exec(cacheControl)?.[1];
-    if ((response.status ?? 200) !== 200 || response.body.kind !== 'complete' || maxAge === undefined) return undefined;
+    const ranWith = response.headers.get('cache-control') ?? '';
+    if ((response.status ?? 200) !== 200 || response.body.kind !== 'complete' || !PUBLIC.test(ranWith)) return undefined;
+    // A shared piece says how long it may be kept on its own; a list's own, what its run said.
+    const cacheControl = plan.pieces ? `public, max-age=${plan.pieces.shape.maxAge}` : ranWith;
+    const maxAge = PUBLIC.exec(cacheControl)![1];
+    const contentType = response.headers.get('content-type') ?? 'application/json; charset=utf-8';
+    this.contentTypes.set(accept, contentType);
     let items: unknown;
     try {
       const answer = JSON.parse(response.body.string) as { errors?: unknown; data?: Record<string, unknown> };
@@ -178,7 +247,8 @@ export class ResponseTier {
       return undefined;
     }
     if (!Array.isArray(items) || items.length !== missing.length) return undefined;
-    const headers = { 'content-type': response.headers.get('content-type') ?? 'application/json; charset=utf-8', 'cache-control': cacheControl };
+    const headers = { 'content-type': contentType, 'cache-control': cacheControl };
+    const keyOf = this.listPieceKey(key, plan);
     const storedAt = Date.now();
     const pieces = new Map<string, StoredResponse>();
     // Ids as entries name them (no "027" for 27), or an item could drop a tag of its own.
@@ -187,7 +257,7 @@ export class ResponseTier {
     missing.forEach((id, i) => {
       const piece = { body: JSON.stringify(items[i]), headers, storedAt };
       pieces.set(id, piece);
-      if (items[i] !== null) this.cache.set(`${key}\n${id}`, piece, entityTags ? trace.without(entityTags, tags.entity(plan.flatItemsOf!, id)) : trace, Number(maxAge) * 1000);
+      if (items[i] !== null) this.cache.set(keyOf(id), piece, entityTags ? trace.without(entityTags, tags.entity(plan.flatItemsOf!, id)) : trace, Number(maxAge) * 1000);
     });
     return pieces;
   }
@@ -196,14 +266,39 @@ export class ResponseTier {
     return operationName && this.knownOperations.has(operationName) ? operationName : 'other';
   }
 
-  /** Keeps the answer just sent, if it may be kept (`res` holds its status and headers). */
-  store(res: ServerResponse, key: string, body: string, trace: ResponseTrace): void {
+  /**
+   * Keeps the answer just sent, if it may be kept (`res` holds its status and headers); with
+   * `sites`, its skeleton and pieces too.
+   */
+  store(req: IncomingMessage, res: ServerResponse, key: string, body: string, trace: ResponseTrace, sites?: readonly PieceSite[]): void {
     if (res.statusCode !== 200) return;
     const cacheControl = String(res.getHeader('cache-control') ?? '');
     const maxAge = PUBLIC.exec(cacheControl)?.[1];
     if (maxAge === undefined) return;
     const headers = { 'content-type': String(res.getHeader('content-type')), 'cache-control': cacheControl };
-    this.cache.set(key, { body, headers, etag: etagOf(body), storedAt: Date.now() }, trace, Number(maxAge) * 1000);
+    this.contentTypes.set(req.headers.accept ?? '', headers['content-type']);
+    const storedAt = Date.now();
+    const ttlMs = Number(maxAge) * 1000;
+    this.cache.set(key, { body, headers, etag: etagOf(body), storedAt }, trace, ttlMs);
+    const apart = sites && !trace.conflict && trace.traced ? this.keepPieces(res, body, trace, sites) : undefined;
+    if (!apart) return;
+    const skeleton = { parts: apart.parts, pieces: apart.pieces.map((piece) => piece.key) };
+    this.cache.set(skeletonKey(key), { body: '', headers, storedAt, skeleton }, apart.outside, ttlMs);
+  }
+
+  /**
+   * Keeps the pieces of an answer just sent (a mutation's, whose answer is not kept: see
+   * entityPieces.ts); returns the answer taken apart, undefined when it holds none.
+   */
+  keepPieces(res: ServerResponse, body: string, trace: ResponseTrace, sites: readonly PieceSite[]): TakenApart | undefined {
+    if (res.statusCode !== 200 || trace.conflict) return undefined;
+    const apart = takeApart(body, sites, trace);
+    const storedAt = Date.now();
+    for (const piece of apart?.pieces ?? []) {
+      const headers = { 'content-type': String(res.getHeader('content-type')), 'cache-control': `public, max-age=${piece.maxAge}` };
+      this.cache.set(piece.key, { body: piece.body, headers, storedAt }, piece.trace, piece.maxAge * 1000);
+    }
+    return apart;
   }
 }
 

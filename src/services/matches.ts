@@ -11,7 +11,9 @@ import { mapNow, type ValueOrPromise } from '../valueOrPromise.js';
 
 /** Scores one candidate for one job; NOT_FOUND when either does not exist. */
 export async function matchPair(ctx: Context, candidateId: number, jobId: number, algorithm: MatchAlgorithm): Promise<MatchResult> {
-  const [candidate, job] = await Promise.all([ctx.loaders.candidate.load(candidateId), ctx.loaders.job.load(jobId)]);
+  // Read for whether they exist: the answer shows them only through Match.candidate and
+  // Match.job, whose reads the trace records (a missing one is an error, never kept).
+  const [candidate, job] = await Promise.all([ctx.loaders.candidate.loadInput(candidateId), ctx.loaders.job.loadInput(jobId)]);
   if (!candidate) throw new NotFoundError('Candidate', candidateId);
   if (!job) throw new NotFoundError('Job', jobId);
   const result = await ctx.loaders.match.load({ candidateId, jobId, algorithm });

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createServer } from 'node:net';
-import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -50,13 +49,8 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
   const nodeTimeoutMs = options.nodeTimeoutMs ?? 1000;
   const dir = await mkdtemp(path.join(tmpdir(), 'strata-cluster-'));
   const ports: number[] = [];
-  while (ports.length < 6) {
-    const port = await freePort();
-    // The cluster bus listens on port + 10000, which must exist and be free too.
-    if (port < 55_000 && !ports.includes(port) && (await portFree(port + 10_000))) ports.push(port);
-  }
   const sync = { delaySeconds: 0 };
-  const nodes = await Promise.all(ports.map((port) => startNode(dir, port, nodeTimeoutMs, sync)));
+  const nodes = await Promise.all(Array.from({ length: 6 }, () => startNodeOnFreePort(dir, ports, nodeTimeoutMs, sync)));
   const addresses = ports.map((p) => `127.0.0.1:${p}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
   const cluster: TestRedisCluster = {
@@ -109,6 +103,39 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
 /** Redis's own repl-diskless-sync-delay. */
 const DEFAULT_SYNC_DELAY_SECONDS = 5;
 
+/**
+ * A node on a port no other node of the cluster has (`ports`, which it joins). A port found
+ * free may be taken before redis-server binds it; then the server exits at once, and the node
+ * starts again on another.
+ */
+async function startNodeOnFreePort(root: string, ports: number[], nodeTimeoutMs: number, sync: { delaySeconds: number }): Promise<ClusterNodeProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await nodePort(ports);
+    ports.push(port);
+    try {
+      return await startNode(root, port, nodeTimeoutMs, sync);
+    } catch (err) {
+      ports.splice(ports.indexOf(port), 1);
+      if (!(err instanceof NodeExited) || attempt === 3) throw err;
+    }
+  }
+}
+
+/**
+ * A port free now whose cluster-bus port (port + 10000) is free too, both below the range the
+ * kernel hands out to outgoing connections (from 32768), where a port found free is taken
+ * again the soonest.
+ */
+async function nodePort(taken: readonly number[]): Promise<number> {
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.includes(port) && (await portFree(port)) && (await portFree(port + 10_000))) return port;
+  }
+}
+
+/** redis-server exited before it answered: its port was taken, most likely. */
+class NodeExited extends Error {}
+
 /** `sync.delaySeconds`: the repl-diskless-sync-delay a node (re)started now gets. */
 async function startNode(root: string, port: number, nodeTimeoutMs: number, sync: { delaySeconds: number }): Promise<ClusterNodeProcess> {
   const dir = path.join(root, String(port));
@@ -129,7 +156,13 @@ async function startNode(root: string, port: number, nodeTimeoutMs: number, sync
   // Refused connections while a node starts, or after a test killed it, are expected.
   client.on('error', () => undefined);
   const exited = () => (server.exitCode !== null || server.signalCode !== null ? Promise.resolve() : new Promise((r) => server.once('exit', r)));
-  await untilAnswering(client, port);
+  try {
+    await untilAnswering(client, port, () => server.exitCode !== null);
+  } catch (err) {
+    client.disconnect();
+    server.kill('SIGKILL');
+    throw err;
+  }
   return {
     port,
     client,
@@ -140,7 +173,7 @@ async function startNode(root: string, port: number, nodeTimeoutMs: number, sync
     },
     async restart() {
       server = spawnServer();
-      await untilAnswering(client, port);
+      await untilAnswering(client, port, () => server.exitCode !== null);
     },
     freeze: () => void server.kill('SIGSTOP'),
     thaw: () => void server.kill('SIGCONT'),
@@ -155,12 +188,13 @@ async function nodeSettled(node: ClusterNodeProcess): Promise<boolean> {
   return /role:master/.test(replication) || /master_link_status:up/.test(replication);
 }
 
-async function untilAnswering(client: Redis, port: number): Promise<void> {
+async function untilAnswering(client: Redis, port: number, exited: () => boolean): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await client.ping();
       return;
     } catch (err) {
+      if (exited()) throw new NodeExited(`redis-server on port ${port} exited while starting (port taken?)`);
       if (attempt > 50) throw new Error(`redis-server did not start on port ${port}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 100));
     }

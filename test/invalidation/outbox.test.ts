@@ -23,10 +23,11 @@ before(async () => {
   b = await startTestGateway({ redisUrl: redis.url, database, env });
 });
 after(async () => {
-  await b.stop();
-  await a.stop().catch(() => undefined); // stopped by the test already
-  await database.drop();
-  await redis.stop();
+  // Each only if `before` got that far.
+  await b?.stop();
+  await a?.stop().catch(() => undefined); // stopped by the test already
+  await database?.drop();
+  await redis?.stop();
 });
 
 test('one instance reads the outbox; when it stops, the other takes over and nothing committed meanwhile is lost', async () => {

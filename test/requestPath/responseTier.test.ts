@@ -165,6 +165,58 @@ describe('a list by ids, item by item', () => {
   });
 });
 
+describe('entities kept as pieces', () => {
+  const card = 'id title avgRating ratingCount';
+  const recommendations = `query Recs($u: ID!) { recommendations(userId: $u, n: 5) { score reason movie { ${card} } } }`;
+  const movie = `query One($id: ID!) { movie(id: $id) { ${card} } }`;
+  const rate = `mutation Rate($u: ID!, $m: ID!) { rateMovie(userId: $u, movieId: $m, rating: 4.5) { movie { ${card} } } }`;
+
+  /** A movie user `u` is recommended whose next rating is not a milestone (which refreshes the views every recommendation reads). */
+  async function recommendedMovie(gw: GatewayProcess, u: string): Promise<{ id: string; ratingCount: number }> {
+    const shown = (await stored(gw, recommendations, { u })).recommendations.map((r: { movie: { id: string; ratingCount: number } }) => r.movie);
+    return shown.find((m: { ratingCount: number }) => (m.ratingCount + 1) % 100 !== 0);
+  }
+
+  test('a rating rebuilds one piece: the answers that show the movie are put together again, on both instances', async () => {
+    const target = await recommendedMovie(a, '31');
+    const ranOnB = await read(b, recommendations, { u: '31' });
+    assert.equal(ranOnB.fromTier, false);
+    await stored(b, recommendations, { u: '31' });
+    await stored(b, movie, { id: target.id });
+    const written = dataOf(await a.post(rate, { u: '32', m: target.id })).rateMovie.movie;
+    assert.equal(written.ratingCount, target.ratingCount + 1);
+    // The writer kept the movie's piece from its own answer: no answer showing it runs again.
+    const here = await read(a, recommendations, { u: '31' });
+    assert.equal(here.fromTier, true);
+    assert.deepEqual(dataOf(here.response).recommendations.find((r: { movie: { id: string } }) => r.movie.id === target.id).movie, written);
+    // The other instance heard of the rating: its movie answer runs once and rebuilds the piece…
+    const one = await read(b, movie, { id: target.id });
+    assert.equal(one.fromTier, false);
+    assert.deepEqual(dataOf(one.response).movie, written);
+    // …which puts its recommendations together again, current, and as Apollo would write them.
+    const there = await read(b, recommendations, { u: '31' });
+    assert.equal(there.fromTier, true);
+    const ran = await b.post(recommendations, { u: '31' }, { headers: { 'x-cache-debug': '1' } });
+    assert.deepEqual(there.response.body.data, ran.body.data);
+    assert.match(there.response.headers.get('age') ?? '', /^\d+$/);
+    assert.equal(there.response.headers.get('cache-control'), ranOnB.response.headers.get('cache-control'));
+  });
+
+  test('what the skeleton read of a movie itself (a reason citing it) still changes the answer', async () => {
+    const shown = await stored(a, recommendations, { u: '33' });
+    const cited = (await database.db.query<{ movie_id: number; title: string }>(
+      'SELECT r.movie_id, m.title FROM ratings r JOIN movies m ON m.id = r.movie_id WHERE r.user_id = 33',
+    )).rows.find((row) => shown.recommendations.some((r: { reason: string }) => r.reason.includes(`"${row.title}"`)));
+    assert.ok(cited, 'a reason cites a movie the user rated');
+    await database.db.query('UPDATE movies SET title = $1 WHERE id = $2', [`Retitled ${cited.movie_id}`, cited.movie_id]);
+    await until(
+      async () => dataOf((await read(a, recommendations, { u: '33' })).response).recommendations.some((r: { reason: string }) => r.reason.includes(`"Retitled ${cited.movie_id}"`)),
+      'the reason names the new title',
+      OUTBOX_POLL_MS * 3,
+    );
+  });
+});
+
 describe('never stale', () => {
   test('a mutation on the same instance', async () => {
     const query = '{ job(id: "5") { id title } }';
