@@ -10,7 +10,8 @@
  *    are for the WebSocket on the same path;
  * 6. invalidations other instances have sent applied (the bus);
  * 7. the response tier (responseTier.ts): a stored, current answer is sent as it is, or put
- *    together from its skeleton and the entities it shows (entityPieces.ts); a list by ids
+ *    together from its skeleton and the entities it shows (entityPieces.ts), or, when the same
+ *    request is running already, the one it keeps is waited for and sent; a list by ids
  *    (listByIds.ts) is put together from its items' stored pieces, running the missing; not
  *    for a persisted-query registration, which runs so that Apollo validates its text;
  * 8. Apollo: validation, execution, the plugins (apollo.ts);
@@ -88,16 +89,26 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const key = tiered ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
       // A mutation's answer shows entities as they are after its write: their pieces are kept.
       const sites = (key !== undefined && !list) || (kind === 'mutation' && responses) ? responses!.pieceSites(resolved.query, params.operationName) : undefined;
-      if (key !== undefined) {
-        const served = list
-          ? await responses!.serveList(req, res, key, list, params.variables ?? {}, params.operationName, (variables) =>
-              run(req, apolloRequest(req, { ...params, variables }, resolved), requestId, new ResponseTrace()),
-            )
-          : responses!.serve(req, res, key, params.operationName, searchParams && search, sites !== undefined);
+      /** Set when this request runs an answer identical requests wait for (responseTier.ts follow). */
+      let finished: (() => void) | undefined;
+      if (key !== undefined && list) {
+        const served = await responses!.serveList(req, res, key, list, params.variables ?? {}, params.operationName, (variables) =>
+          run(req, apolloRequest(req, { ...params, variables }, resolved), requestId, new ResponseTrace()),
+        );
         if (served) return;
+      } else if (key !== undefined) {
+        const seenAs = searchParams && search;
+        if (responses!.serve(req, res, key, params.operationName, seenAs, sites !== undefined)) return;
+        const followed = await responses!.follow(req, res, key, params.operationName, seenAs, sites !== undefined);
+        if (followed === true) return;
+        finished = followed;
       }
       const kept = list || (key === undefined && !sites) ? undefined : { key, sites };
-      await execute(req, res, apolloRequest(req, params, resolved), requestId, kept, resolved.register ? resolved : undefined);
+      try {
+        await execute(req, res, apolloRequest(req, params, resolved), requestId, kept, resolved.register ? resolved : undefined);
+      } finally {
+        finished?.();
+      }
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
       refused?.(err);

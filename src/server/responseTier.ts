@@ -32,6 +32,9 @@ import { tags } from '../cache/tags.js';
 
 const PUBLIC = /^public, max-age=(\d+)$/;
 
+/** The longest a request waits for an identical one's run (follow()); a miss takes a few ms. */
+const FOLLOW_WAIT_MS = 1000;
+
 /** Runs the request with other variables through Apollo, tracing what its answer was built from. */
 export type RunWith = (variables: Record<string, unknown>) => Promise<{ response: HTTPGraphQLResponse; trace: ResponseTrace }>;
 
@@ -54,6 +57,12 @@ export class ResponseTier {
    * the Accept header).
    */
   private readonly contentTypes = new LRUCache<string, string>({ max: 64 });
+  /**
+   * The keys being built by a run now (answers', and lists' pieces'), until what it built is
+   * kept: an identical request that misses meanwhile (a popular movie's, just after a rating)
+   * waits for it instead of running too.
+   */
+  private readonly running = new Map<string, Promise<void>>();
 
   /** `knownOperations`: the names that may appear as a metric label (the contract's); others count as "other". */
   constructor(
@@ -104,16 +113,54 @@ export class ResponseTier {
   /**
    * Answers from the stored bytes of `key` if they are current, or from its skeleton and
    * pieces (`pieced`: the operation has piece sites); true when it did. `search`: a GET's query
-   * string, remembered with the key when it was answered (seenGet).
+   * string, remembered with the key when it was answered (seenGet). A miss is not counted:
+   * follow() decides it.
    */
   serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string, pieced?: boolean): boolean {
     const now = Date.now();
     const stored = this.cache.get(key, now) ?? (pieced ? this.putTogether(key, now) : undefined);
-    this.observer.lookup(stored ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (!stored) return false;
+    this.observer.lookup('hit', 'response', this.label(operationName), 1);
     if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
     this.send(req, res, stored, now);
     return true;
+  }
+
+  /**
+   * After serve() missed: if an identical request is running, waits for it and answers with
+   * what it kept; true when it did. Otherwise counts the miss and marks the key as running
+   * (in the same turn as the decision, so that two requests cannot both decide to run): the
+   * caller runs the request and calls the function returned once its answer is kept, or not.
+   */
+  async follow(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string, pieced?: boolean): Promise<true | (() => void)> {
+    const running = this.running.get(key);
+    if (running) {
+      await this.waitFor(running);
+      if (this.serve(req, res, key, operationName, search, pieced)) return true;
+    }
+    this.observer.lookup('miss', 'response', this.label(operationName), 1);
+    return this.lead(key);
+  }
+
+  /** Waits for a run (or runs) of others; one that hangs (Postgres frozen) not past FOLLOW_WAIT_MS. */
+  private async waitFor(running: Promise<unknown>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, FOLLOW_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Marks `key` (an answer's, or a piece's) as being built by a run until `finished()` (after
+   * what it built is kept, or not).
+   */
+  private lead(key: string): () => void {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    this.running.set(key, done);
+    return () => {
+      if (this.running.get(key) === done) this.running.delete(key);
+      finish();
+    };
   }
 
   /**
@@ -169,6 +216,7 @@ export class ResponseTier {
    * pieces, each recording the versions the run read (less the other items' entity tags when
    * the items select only leaf fields, listByIds.ts). False when it could not answer this way
    * (ids not a list, or the run was not a clean PUBLIC answer): the caller runs the request.
+   * When every missing piece is being built by another list's run, that run is waited for.
    */
   async serveList(
     req: IncomingMessage,
@@ -181,7 +229,7 @@ export class ResponseTier {
   ): Promise<boolean> {
     const ids = variables[plan.idsVariable];
     if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string' || typeof id === 'number')) return false;
-    const now = Date.now();
+    let now = Date.now();
     const accept = req.headers.accept ?? '';
     const keyOf = this.listPieceKey(key, plan);
     // Shared pieces were built for answers of any max-age: one older than this list's is not used.
@@ -194,10 +242,25 @@ export class ResponseTier {
         if (piece && now - piece.storedAt < youngerThan) pieces.set(String(id), piece);
       }
     }
-    const missing = [...new Set(ids.map(String))].filter((id) => !pieces.has(id));
+    let missing = [...new Set(ids.map(String))].filter((id) => !pieces.has(id));
+    if (missing.length > 0 && missing.every((id) => this.running.has(keyOf(id)))) {
+      await this.waitFor(Promise.all(missing.map((id) => this.running.get(keyOf(id)))));
+      now = Date.now();
+      for (const id of missing) {
+        const piece = this.cache.get(keyOf(id), now);
+        if (piece && now - piece.storedAt < youngerThan) pieces.set(id, piece);
+      }
+      missing = missing.filter((id) => !pieces.has(id));
+    }
     this.observer.lookup(missing.length === 0 ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (missing.length > 0) {
-      const ran = await this.runPieces(accept, key, plan, variables, missing, run);
+      const finished = missing.map((id) => this.lead(keyOf(id)));
+      let ran: Map<string, StoredResponse> | undefined;
+      try {
+        ran = await this.runPieces(accept, key, plan, variables, missing, run);
+      } finally {
+        for (const finish of finished) finish();
+      }
       if (!ran) return false;
       for (const [id, piece] of ran) pieces.set(id, piece);
     }

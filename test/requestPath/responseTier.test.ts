@@ -82,6 +82,29 @@ describe('answers from the response tier', () => {
   });
 });
 
+describe('identical requests at once', () => {
+  const misses = (gw: GatewayProcess) => gw.metric('cache_misses_total{level="response",type="other"}');
+  const burst = (count: number, query: string, variables?: Record<string, unknown>) => Promise.all(Array.from({ length: count }, () => a.post(query, variables)));
+
+  test('run once: the others wait for the answer it keeps', async () => {
+    // A user no test reads otherwise: recommendations computed now, which takes a while.
+    const query = '{ recommendations(userId: "41", n: 7) { score movie { id title } } }';
+    const [missesBefore, hitsBefore] = [await misses(a), await hits(a)];
+    const answers = await burst(20, query);
+    for (const answer of answers) assert.deepEqual(answer.body, answers[0].body);
+    assert.equal(await misses(a), missesBefore + 1);
+    assert.equal(await hits(a), hitsBefore + 19);
+  });
+
+  test('a list by ids whose missing pieces another list is building waits for them', async () => {
+    const query = 'query Both($ids: [ID!]!) { movies(ids: $ids) { id title year } }';
+    const missesBefore = await misses(a);
+    const answers = await burst(10, query, { ids: ['61', '62', '63'] });
+    for (const answer of answers) assert.deepEqual(dataOf(answer).movies.map((m: { id: string }) => m.id), ['61', '62', '63']);
+    assert.equal(await misses(a), missesBefore + 1);
+  });
+});
+
 describe('a GET seen before', () => {
   const query = '{ job(id: "14") { id title } }';
   const url = () => `${a.url}?query=${encodeURIComponent(query)}`;
