@@ -24,7 +24,6 @@ import {
   isAbstractType,
   isLeafType,
   isObjectType,
-  parse,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -33,9 +32,9 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import type { SchemaCachePolicy } from '../cache/policy.js';
 import type { ResponseTrace } from '../cache/responses.js';
+import { OperationPlans, fragmentsOf } from './operationPlans.js';
 
 /**
  * The types whose objects may be pieces: those whose resolvers read them by reference
@@ -72,8 +71,7 @@ export function skeletonKey(key: string): string {
 }
 
 export class EntityPieces {
-  /** Per query text, then per operation name (undefined: no sites). */
-  private readonly plans = new LRUCache<string, Map<string, PieceSite[] | undefined>>({ max: 1000 });
+  private readonly plans = new OperationPlans((operation, document) => this.sitesOf(operation, document));
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -82,11 +80,7 @@ export class EntityPieces {
 
   /** Where the answers of `query`'s operation (a query or a mutation) hold pieces; undefined when nowhere. */
   sites(query: string, operationName: string | undefined): PieceSite[] | undefined {
-    let byName = this.plans.get(query);
-    if (!byName) this.plans.set(query, (byName = new Map()));
-    const name = operationName ?? '';
-    if (!byName.has(name)) byName.set(name, this.sitesOf(query, operationName));
-    return byName.get(name);
+    return this.plans.get(query, operationName);
   }
 
   /**
@@ -119,20 +113,11 @@ export class EntityPieces {
     return this.policy.responseHint(coordinate).maxAge ?? 0;
   }
 
-  private sitesOf(query: string, operationName: string | undefined): PieceSite[] | undefined {
-    let document: DocumentNode;
-    try {
-      // The query limits have parsed this text already and refused it if it was hostile.
-      document = parse(query, { noLocation: true });
-    } catch {
-      return undefined;
-    }
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+  private sitesOf(operation: OperationDefinitionNode, document: DocumentNode): PieceSite[] | undefined {
     // A mutation's answer is never kept, but what it shows of the entities it changed is read
     // after the change: its pieces are the first current ones, on the instance that wrote.
-    const root = operation?.operation === 'query' ? this.schema.getQueryType() : operation?.operation === 'mutation' ? this.schema.getMutationType() : undefined;
-    if (!operation || operation.directives?.length || !root) return undefined;
+    const root = operation.operation === 'query' ? this.schema.getQueryType() : operation.operation === 'mutation' ? this.schema.getMutationType() : undefined;
+    if (operation.directives?.length || !root) return undefined;
     const sites: PieceSite[] = [];
     this.findSites(root, [operation.selectionSet], fragmentsOf(document), [], sites);
     return sites.length > 0 ? sites : undefined;
@@ -260,10 +245,4 @@ function objectsIn(holder: Record<string | number, unknown>, at: string | number
   const value = holder[at];
   if (Array.isArray(value)) for (let i = 0; i < value.length; i++) objectsIn(value as unknown as Record<number, unknown>, i, found);
   else if (value !== null && typeof value === 'object') found(holder, at, value as Record<string, unknown>);
-}
-
-export function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  return fragments;
 }

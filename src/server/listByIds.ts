@@ -26,7 +26,6 @@ import {
   isListType,
   isNonNullType,
   isObjectType,
-  parse,
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLObjectType,
@@ -34,8 +33,8 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { LRUCache } from 'lru-cache';
-import { fragmentsOf, type EntityPieces, type PieceShape } from './entityPieces.js';
+import type { EntityPieces, PieceShape } from './entityPieces.js';
+import { OperationPlans, fragmentsOf } from './operationPlans.js';
 
 export interface ListPlan {
   /** Where the list stands in the answer: the field's alias or name. */
@@ -53,8 +52,7 @@ export interface ListPlan {
 
 export class ListsByIds {
   private readonly fields: ReadonlySet<string>;
-  /** Per query text, then per operation name (undefined: not such a list). */
-  private readonly plans = new LRUCache<string, Map<string, ListPlan | undefined>>({ max: 1000 });
+  private readonly plans = new OperationPlans((operation, document) => this.planOf(operation, document));
 
   /** `pieces`: where the items' shapes come from; without it, items are kept per list. */
   constructor(
@@ -72,25 +70,12 @@ export class ListsByIds {
 
   /** How to answer `query`'s operation item by item; undefined when it is not a list by ids. */
   plan(query: string, operationName: string | undefined): ListPlan | undefined {
-    let byName = this.plans.get(query);
-    if (!byName) this.plans.set(query, (byName = new Map()));
-    const name = operationName ?? '';
-    if (!byName.has(name)) byName.set(name, this.planOf(query, operationName));
-    return byName.get(name);
+    return this.plans.get(query, operationName);
   }
 
-  private planOf(query: string, operationName: string | undefined): ListPlan | undefined {
+  private planOf(operation: OperationDefinitionNode, document: DocumentNode): ListPlan | undefined {
     if (this.fields.size === 0) return undefined;
-    let document: DocumentNode;
-    try {
-      // The query limits have parsed this text already and refused it if it was hostile.
-      document = parse(query, { noLocation: true });
-    } catch {
-      return undefined;
-    }
-    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-    if (operation?.operation !== 'query' || operation.directives?.length || operation.selectionSet.selections.length !== 1) return undefined;
+    if (operation.operation !== 'query' || operation.directives?.length || operation.selectionSet.selections.length !== 1) return undefined;
     const field = operation.selectionSet.selections[0];
     if (field.kind !== Kind.FIELD || !this.fields.has(field.name.value) || field.directives?.length) return undefined;
     const ids = field.arguments?.length === 1 ? field.arguments[0].value : undefined;
