@@ -50,7 +50,16 @@ export async function startTestRedisCluster(options: { nodeTimeoutMs?: number } 
   const dir = await mkdtemp(path.join(tmpdir(), 'strata-cluster-'));
   const ports: number[] = [];
   const sync = { delaySeconds: 0 };
-  const nodes = await Promise.all(Array.from({ length: 6 }, () => startNodeOnFreePort(dir, ports, nodeTimeoutMs, sync)));
+  const started = await Promise.allSettled(Array.from({ length: 6 }, () => startNodeOnFreePort(dir, ports, nodeTimeoutMs, sync)));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (failed) {
+    // Those that started are stopped: a test whose cluster could not start leaves no server behind.
+    await Promise.all(nodes.map((node) => node.kill()));
+    for (const node of nodes) node.client.disconnect();
+    await rm(dir, { recursive: true, force: true });
+    throw failed.reason;
+  }
   const addresses = ports.map((p) => `127.0.0.1:${p}`);
   await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 });
   const cluster: TestRedisCluster = {
