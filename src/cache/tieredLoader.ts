@@ -180,7 +180,7 @@ export class TieredLoader<K, V> {
   private fetchFor(k: K, use: ReadFor): V | undefined | Promise<V | undefined> {
     const entry = fromL1Now<K, V>(this.spec, this.tiers, k);
     if (!entry) return this.loadFor(k, use);
-    if (use !== 'input') this.tiers.trace?.record(entry.versions, this.referenceTag(k, use));
+    this.heard(k, entry.versions, use);
     return entry.value;
   }
 
@@ -194,7 +194,7 @@ export class TieredLoader<K, V> {
         continue;
       }
       values[i] = entry.value;
-      if (use !== 'input') this.tiers.trace?.record(entry.versions, this.referenceTag(ks[i], use));
+      this.heard(ks[i], entry.versions, use);
     }
     if (!lacking) return values;
     const positions = lacking;
@@ -210,19 +210,21 @@ export class TieredLoader<K, V> {
    */
   private loadFor(k: K, use: ReadFor): Promise<V | undefined> {
     const loading = this.dataLoader().load(k);
-    const trace = this.tiers.trace;
-    if (!trace || use === 'input') return loading;
+    if (!this.tiers.trace || use === 'input') return loading;
     const key = this.spec.key(k);
     return loading.then((value) => {
       const versions = this.served!.get(key);
-      if (versions) trace.record(versions, this.referenceTag(k, use));
+      if (versions) this.heard(k, versions, use);
       return value;
     });
   }
 
-  /** The entity tag a reference read names, when the trace tells reads apart. */
-  private referenceTag(k: K, use: ReadFor): string | undefined {
-    return use === 'reference' && this.tiers.trace?.attributing ? tags.entity(this.spec.type, k as string | number) : undefined;
+  /** The trace hears that `k` was read at `versions` for `use` (an input adds nothing). */
+  private heard(k: K, versions: Record<string, string>, use: ReadFor): void {
+    const trace = this.tiers.trace;
+    if (!trace || use === 'input') return;
+    // The entity tag a reference read names, when the trace tells reads apart.
+    trace.record(versions, use === 'reference' && trace.attributing ? tags.entity(this.spec.type, k as string | number) : undefined);
   }
 
   /** Remembers `value` for `k` in this request only (a list that read whole rows). */

@@ -87,8 +87,6 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const tiered = kind === 'query' && !resolved.register;
       const list = tiered ? responses?.listPlan(resolved.query, params.operationName) : undefined;
       const key = tiered ? responses?.keyOf(req, params, resolved, list?.idsVariable) : undefined;
-      // A mutation's answer shows entities as they are after its write: their pieces are kept.
-      const sites = (key !== undefined && !list) || (kind === 'mutation' && responses) ? responses!.pieceSites(resolved.query, params.operationName) : undefined;
       /** Set when this request runs an answer identical requests wait for (responseTier.ts follow). */
       let finished: (() => void) | undefined;
       if (key !== undefined && list) {
@@ -98,11 +96,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         if (served) return;
       } else if (key !== undefined) {
         const seenAs = searchParams && search;
-        if (responses!.serve(req, res, key, params.operationName, seenAs, sites !== undefined)) return;
-        const followed = await responses!.follow(req, res, key, params.operationName, seenAs, sites !== undefined);
+        if (responses!.serve(req, res, key, params.operationName, seenAs)) return;
+        const followed = await responses!.follow(req, res, key, params.operationName, seenAs);
         if (followed === true) return;
         finished = followed;
       }
+      // Where the answer shows entities as pieces, looked up only now that it runs; a mutation's
+      // answer shows them as they are after its write, and its pieces are kept.
+      const sites = (key !== undefined && !list) || (kind === 'mutation' && responses) ? responses!.pieceSites(resolved.query, params.operationName) : undefined;
       const kept = list || (key === undefined && !sites) ? undefined : { key, sites };
       try {
         await execute(req, res, apolloRequest(req, params, resolved), requestId, kept, resolved.register ? resolved : undefined);

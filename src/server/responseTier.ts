@@ -112,13 +112,13 @@ export class ResponseTier {
 
   /**
    * Answers from the stored bytes of `key` if they are current, or from its skeleton and
-   * pieces (`pieced`: the operation has piece sites); true when it did. `search`: a GET's query
+   * pieces (stored only for operations with piece sites); true when it did. `search`: a GET's query
    * string, remembered with the key when it was answered (seenGet). A miss is not counted:
    * follow() decides it.
    */
-  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string, pieced?: boolean): boolean {
+  serve(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string): boolean {
     const now = Date.now();
-    const stored = this.cache.get(key, now) ?? (pieced ? this.putTogether(key, now) : undefined);
+    const stored = this.cache.get(key, now) ?? this.putTogether(key, now);
     if (!stored) return false;
     this.observer.lookup('hit', 'response', this.label(operationName), 1);
     if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
@@ -132,11 +132,11 @@ export class ResponseTier {
    * (in the same turn as the decision, so that two requests cannot both decide to run): the
    * caller runs the request and calls the function returned once its answer is kept, or not.
    */
-  async follow(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string, pieced?: boolean): Promise<true | (() => void)> {
+  async follow(req: IncomingMessage, res: ServerResponse, key: string, operationName: string | undefined, search?: string): Promise<true | (() => void)> {
     const running = this.running.get(key);
     if (running) {
       await this.waitFor(running);
-      if (this.serve(req, res, key, operationName, search, pieced)) return true;
+      if (this.serve(req, res, key, operationName, search)) return true;
     }
     this.observer.lookup('miss', 'response', this.label(operationName), 1);
     return this.lead(key);
@@ -235,22 +235,21 @@ export class ResponseTier {
     // Shared pieces were built for answers of any max-age: one older than this list's is not used.
     const youngerThan = plan.pieces ? plan.pieces.maxAge * 1000 : Infinity;
     const pieces = new Map<string, StoredResponse>();
+    /** The current pieces of `wanted` into `pieces`; the ids still without one. */
+    const lookUp = (wanted: string[]): string[] =>
+      wanted.filter((id) => {
+        const piece = this.cache.get(keyOf(id), now);
+        if (!piece || now - piece.storedAt >= youngerThan) return true;
+        pieces.set(id, piece);
+        return false;
+      });
+    const unique = [...new Set(ids.map(String))];
     // Without a content type learnt for this Accept header, every id runs, and it is learnt.
-    if (!plan.pieces || this.contentTypes.has(accept)) {
-      for (const id of ids) {
-        const piece = pieces.has(String(id)) ? undefined : this.cache.get(keyOf(String(id)), now);
-        if (piece && now - piece.storedAt < youngerThan) pieces.set(String(id), piece);
-      }
-    }
-    let missing = [...new Set(ids.map(String))].filter((id) => !pieces.has(id));
+    let missing = !plan.pieces || this.contentTypes.has(accept) ? lookUp(unique) : unique;
     if (missing.length > 0 && missing.every((id) => this.running.has(keyOf(id)))) {
       await this.waitFor(Promise.all(missing.map((id) => this.running.get(keyOf(id)))));
       now = Date.now();
-      for (const id of missing) {
-        const piece = this.cache.get(keyOf(id), now);
-        if (piece && now - piece.storedAt < youngerThan) pieces.set(id, piece);
-      }
-      missing = missing.filter((id) => !pieces.has(id));
+      missing = lookUp(missing);
     }
     this.observer.lookup(missing.length === 0 ? 'hit' : 'miss', 'response', this.label(operationName), 1);
     if (missing.length > 0) {
