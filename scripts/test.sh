@@ -25,8 +25,8 @@ run_tests() { node --import tsx --test --test-timeout=$(( timeout_s * 1000 )) --
 # a cluster would change nothing in them.
 cluster_files=(
   test/requestPath/{computed,failSafe,instances,responseTier,tiers}.test.ts
-  test/invalidation/{busWatcher,everyInstance,outbox}.test.ts
-  test/server/persistedQueries.test.ts test/faults/herd.test.ts test/faults/chaosSoak.test.ts
+  test/invalidation/{busDelivery,busWatcher,everyInstance,outbox}.test.ts
+  test/server/persistedQueries.test.ts test/faults/{herd,evictedVersion,chaosSoak}.test.ts
 )
 cluster_pass() {
   echo "the cache and invalidation tests and the chaos soak again, each on a Redis Cluster of its own (TEST_REDIS=cluster)"

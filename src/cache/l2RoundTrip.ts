@@ -42,7 +42,7 @@ export interface ReplicaConfirmation {
 
 /** A command with one key (its first argument), by the name ioredis gives it on a client and on a pipeline alike. */
 interface Command {
-  name: 'set' | 'get' | 'mget' | 'releaseLock' | 'publish' | 'spublish' | 'wait';
+  name: 'set' | 'get' | 'mget' | 'exists' | 'releaseLock' | 'publish' | 'spublish' | 'wait';
   args: Array<string | number>;
 }
 
@@ -106,6 +106,12 @@ export class RoundTrip {
   /** A bus message: PUBLISH, or on a cluster SPUBLISH (sharded pub/sub, invalidation/busConnection.ts). */
   publish(channel: string, text: string): this {
     this.commands.push({ name: this.redis.isCluster ? 'spublish' : 'publish', args: [channel, text] });
+    return this;
+  }
+
+  /** EXISTS `key`: on a cluster, sent to the node of the key's slot, which a channel's name shares. */
+  exists(key: string): this {
+    this.commands.push({ name: 'exists', args: [key] });
     return this;
   }
 

@@ -15,7 +15,7 @@ import { deserialize, isCurrent, serialize, stillCurrent, type Entry } from './e
 import type { L1 } from './l1.js';
 import type { L2Batcher, L2Read } from './l2.js';
 import type { SingleFlight } from './singleFlight.js';
-import { newVersion, type TagVersions } from './versions.js';
+import { freshVersions, newVersion, type TagVersions } from './versions.js';
 import type { AdaptiveTtl } from './adaptiveTtl.js';
 import type { ResponseTrace } from './responses.js';
 import { tags } from './tags.js';
@@ -103,7 +103,10 @@ interface Ask<K> {
   tags: string[];
   /** The versions of `tags` before the load: what its entry records. */
   fence?: Record<string, string>;
-  /** Tags no one had versioned, whose first version the write-back sets. */
+  /**
+   * Tags Redis had no version of when read (never written, or evicted): until Redis gives
+   * them one before the load (reserveFirstVersions), the fence holds this instance's.
+   */
   unversioned?: string[];
 }
 
@@ -359,7 +362,8 @@ function learnVersions(tiers: TierSet, read: L2Read, readAt: number): void {
 /**
  * What a load of `ask` will record: Redis' versions of its tags, and for a tag Redis has no
  * version of (never written, or evicted), the one this instance knows or a new one, which
- * the write-back sets in Redis unless someone sets one first.
+ * reserveFirstVersions replaces with Redis's first one before the load (this one stays only
+ * when Redis does not answer: L1 goes on serving by this instance's versions).
  */
 function fenceFromRedis<K>(tiers: TierSet, ask: Ask<K>, versions: Map<string, string | null>): void {
   ask.fence = {};
@@ -402,6 +406,7 @@ function refreshInBackground<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Arra
 async function loadShared<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, positions: number[]): Promise<Array<V | undefined>> {
   const chosen = positions.map((i) => asks[i]);
   for (const ask of chosen) if (!ask.fence) fenceFromMirror(tiers, ask);
+  await reserveFirstVersions(tiers, chosen);
   // `own` indexes into `chosen`: the asks no other request is loading already.
   const loadOwn = (own: number[]) => {
     const mine = own.map((n) => chosen[n]);
@@ -410,6 +415,25 @@ async function loadShared<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<A
   if (!tiers.singleFlight) return loadOwn(chosen.map((_, n) => n));
   // A load that began before a write recorded older versions: a later request does not join it.
   return tiers.singleFlight.load(chosen.map(flightKey), loadOwn);
+}
+
+/**
+ * Tags Redis had no version of get their first ones there before the load reads the source,
+ * and the load records those. Set after the load (with its entry), a first version could
+ * land after another instance's write whose own version Redis had meanwhile evicted, and
+ * Redis would vouch for what the load read before that write, on every instance. Set
+ * before, it is older than any write the load may have missed, whose version replaces it;
+ * and it is new, never the version this instance knew: that one may be what such a write
+ * replaced, and setting it again would make the entries built before the write current.
+ * When Redis does not answer, the load records this instance's versions and sets none.
+ */
+async function reserveFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>): Promise<void> {
+  if (!tiers.l2) return;
+  const tags = asks.flatMap((ask) => ask.unversioned ?? []);
+  if (tags.length === 0) return;
+  const readAt = tiers.versions!.now();
+  const versions = await tiers.l2.reserve(new Map(Object.entries(freshVersions(tags))));
+  if (versions) settleFirstVersions(tiers, asks, versions, readAt);
 }
 
 /** With L1 only, versions live here: known ones, or new ones for tags never versioned. */
@@ -446,17 +470,15 @@ async function loadAndStore<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array
 async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>): Promise<Array<V | undefined>> {
   const l2 = tiers.l2!;
   const token = newVersion();
-  const unversioned = new Map(asks.flatMap((a) => (a.unversioned ?? []).map((tag) => [tag, a.fence![tag]] as const)));
   const readAt = tiers.versions!.now();
   const read = await l2.lock(
     asks.map((a) => tiers.lockKey(a.key)),
     token,
     tiers.lockTtlMs,
-    unversioned,
     asks.map((a) => a.key),
     [...new Set(asks.flatMap((a) => a.tags))],
   );
-  settleFirstVersions(tiers, asks, read.versions, readAt);
+  learnVersions(tiers, read, readAt);
   const byKey = new Map<string, V | undefined>();
   const mine: Array<Ask<K>> = [];
   const theirs: Array<Ask<K>> = [];
@@ -479,9 +501,8 @@ async function loadExclusive<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Arra
 }
 
 /**
- * Two instances may each pick a first version for a tag; Redis keeps one. Loads under a lock
- * record that one, so their entries are valid on every instance (a cheap load that recorded
- * the loser only stores an entry born invalid, and reloads once).
+ * Two instances may each pick a first version for a tag; Redis keeps one, and the loads
+ * record that one, so their entries are valid on every instance.
  */
 function settleFirstVersions<K>(tiers: TierSet, asks: Array<Ask<K>>, versions: Map<string, string | null>, readAt: number): void {
   for (const [tag, version] of versions) {
@@ -550,10 +571,7 @@ function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>,
       const entry: Entry<V> = { value, freshUntil: now + ttlMs, staleUntil: now + ttlMs + tiers.graceMs, versions: ask.fence ?? {} };
       const text = serialize(entry);
       tiers.l1?.set(ask.key, entry, text.length);
-      if (tiers.l2) {
-        for (const tag of ask.unversioned ?? []) tiers.l2.initVersion(tag, ask.fence![tag]);
-        tiers.l2.set(ask.key, text, ttlMs + tiers.graceMs);
-      }
+      tiers.l2?.set(ask.key, text, ttlMs + tiers.graceMs);
     }
     if (lockToken) tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken);
   });

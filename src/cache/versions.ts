@@ -127,7 +127,11 @@ export class TagVersions {
     this.known.set(tag, version);
   }
 
-  /** The version a load of a never-versioned `tag` records: the one known here, else a new one. */
+  /**
+   * The version a load of a never-versioned `tag` records: the one known here, else a new one.
+   * With Redis, only until Redis gives the tag a first version of its own (tieredLoader.ts,
+   * reserveFirstVersions), or for good when Redis does not answer.
+   */
   adopt(tag: string): string {
     let version = this.known.get(tag);
     if (version === undefined) {

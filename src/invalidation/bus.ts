@@ -164,8 +164,8 @@ export class InvalidationBus {
    * The message that tells every other instance, for the channel BUS_CHANNEL. It goes out
    * after the new versions (L2.setVersions: in their round trip on one Redis, once every node
    * took them on a cluster), before a mutation answers, so a client that got the answer and
-   * then asks another instance finds it told: Redis wrote the message to that instance's
-   * socket before it acknowledged the PUBLISH.
+   * then asks another instance finds it told: the writer waits until Redis has written the
+   * message to that instance's socket (L2.delivered).
    */
   message(tags: readonly string[], entities: readonly InvalidatedEntity[], startedAt: number): Announcement {
     let text: string | undefined;
@@ -190,7 +190,7 @@ export class InvalidationBus {
   /**
    * Resolves once this process has polled its sockets again. A request that arrived after a
    * mutation's response elsewhere is served after this: the bus message Redis sent before
-   * acknowledging that mutation's PUBLISH sits in this process's socket, and Node does not
+   * that mutation answered (L2.delivered) sits in this process's socket, and Node does not
    * promise to read it before the request's (both may be ready in one poll, in either order).
    * The first setImmediate runs in this loop turn's check phase; the second only after the
    * next turn's poll phase, which reads every socket that is ready.

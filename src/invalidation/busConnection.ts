@@ -2,8 +2,9 @@
  * The bus's subscriber connection, for the main thread's subscription and the watcher thread's
  * alike. On one Redis: SUBSCRIBE. On a cluster: sharded pub/sub, SSUBSCRIBE on a connection to
  * the master serving the channel's slot (redis/slotMaster.ts), where L2 SPUBLISHes: the master
- * writes a message to its subscribers before it answers the writer, as one Redis does, so an
- * instance that hears of a mutation's answer has already been sent its invalidation.
+ * writes a message to its subscribers in the turn it answers the writer, as one Redis does, and
+ * the writer answers only after its next command there (L2.delivered), so an instance that
+ * hears of a mutation's answer has already been sent its invalidation.
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { connectRedis, type RedisTarget } from '../redis/connect.js';

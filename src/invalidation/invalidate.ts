@@ -5,7 +5,8 @@
  *  2. the new versions are set in Redis, which every instance reads: L2 entries built from
  *     them are invalid for everyone, and so is an entry a load under way stores later (it
  *     records the versions its load began with);
- *  3. after them (in the same round trip on one Redis), the bus message tells every other instance, which
+ *  3. after them (in the same round trip on one Redis), the bus message tells every other
+ *     instance (the write answers once Redis has written it to their sockets), which
  *     forgets those versions (its L1 misses until it reads them again) and announces the
  *     entities to its subscribers;
  *  4. this instance announces them to its own subscribers, and the request's loaders forget

@@ -2,8 +2,9 @@
  * A plain connection to whichever node of a cluster serves one key's slot as master, found again at
  * every (re)connection: after a failover it reconnects to the promoted replica. The bus
  * subscribes on such a connection (sharded pub/sub): SPUBLISH hands a message to the master's
- * own subscribers before it answers the writer, so a subscriber on the master has it in its
- * socket when the write is acknowledged; one on a replica would hear it later.
+ * own subscribers as it answers the writer, so a subscriber on the master has it in its socket
+ * once the writer's next command is answered (L2.delivered), before the write is acknowledged;
+ * one on a replica would hear it later.
  */
 import net from 'node:net';
 import tls from 'node:tls';
