@@ -12,6 +12,11 @@ export const tags = {
    * read (a title, a name) leaves them be. `Job:*` and `Candidate:*` are its every-of.
    */
   scoringOf: (typename: 'Candidate' | 'Job', id: number | string): string => `${typename}:${id}:scoring`,
+  /**
+   * What a user's ratings make: their profile and their recommendations record this as well as
+   * (or rather than) the user, so a rating leaves the user's own row (name, power-user flag) be.
+   */
+  ratingsOf: (id: number | string): string => `User:${id}:ratings`,
   /** Geo data (the road model): every travel time, and every match score, is built from it. */
   geo: 'Geo:*',
   /** A materialized view: its entries change when it is refreshed. */

@@ -31,10 +31,10 @@ function profileUpdated(typename: 'Candidate' | 'Job', id: number, scoring = tru
 }
 
 const rules: Rules = {
-  // The user's ratings feed their recommendations and profile; the movie's, its stats.
-  RatingCreated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
-  RatingUpdated: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
-  RatingDeleted: (e) => [tags.entity('User', e.userId), tags.entity('Movie', e.movieId)],
+  // The user's ratings feed their recommendations and profile (not their row); the movie's, its stats.
+  RatingCreated: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
+  RatingUpdated: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
+  RatingDeleted: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
   CandidateUpdated: (e) => profileUpdated('Candidate', e.candidateId, e.scoring),
   JobUpdated: (e) => profileUpdated('Job', e.jobId, e.scoring),
   CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],

@@ -37,7 +37,8 @@ export function entitySpecs(db: Db, { keys, policy }: Cache) {
       {
         type: 'UserProfile',
         key: keys.userProfile,
-        tags: entity('User'),
+        // Built from the user's ratings alone (their row is the User entry).
+        tags: (id) => [tags.ratingsOf(id)],
         ttlMs: policy.forField('User.profile').ttlMs,
         load: (ids) => userProfilesByIds(db, ids),
       }

@@ -191,15 +191,19 @@ describe('writes', () => {
     assert.equal(sql.length, 1, 'the entry from before the write was not served');
   });
 
-  test('a rating refreshes the movie\'s stats and the user\'s profile', async () => {
-    const read = '{ movie(id: "2") { ratingCount } user(id: "15") { profile { ratingCount } } }';
+  test('a rating refreshes the movie\'s stats and the user\'s profile, and leaves the user\'s row cached', async () => {
+    const read = '{ movie(id: "2") { ratingCount } user(id: "15") { name profile { ratingCount } } }';
     const before = (await measured(read)).data;
     const rated = await gw.database.db.query('SELECT 1 FROM ratings WHERE user_id = 15 AND movie_id = 2');
     dataOf(await gw.post('mutation { rateMovie(userId: "15", movieId: "2", rating: 3.5) { rating } }'));
-    const after = (await measured(read)).data;
+    const { data: after, sql } = await measured(read);
     const added = rated.rowCount === 0 ? 1 : 0;
     assert.equal(after.movie.ratingCount, before.movie.ratingCount + added);
     assert.equal(after.user.profile.ratingCount, before.user.profile.ratingCount + added);
+    assert.equal(after.user.name, before.user.name);
+    // The movie and the profile are read again; the user's row (User:15, not User:15:ratings) is not.
+    assert.equal(sql.length, 2, sql.join('\n'));
+    assert.ok(!sql.some((text) => /FROM users WHERE/.test(text)), sql.join('\n'));
   });
 });
 

@@ -9,8 +9,8 @@ import { FEED_QUEUE_LIMIT, InvalidationFeed } from '../../src/invalidation/feed.
 import type { GraphQLError } from 'graphql';
 
 test('each event invalidates what the seeds say, by tag', () => {
-  assert.deepEqual(tagsOf({ type: 'RatingCreated', userId: 7, movieId: 42, movieRatingCount: 3 }), ['User:7', 'Movie:42']);
-  assert.deepEqual(tagsOf({ type: 'RatingDeleted', userId: 7, movieId: 42 }), ['User:7', 'Movie:42']);
+  assert.deepEqual(tagsOf({ type: 'RatingCreated', userId: 7, movieId: 42, movieRatingCount: 3 }), ['User:7:ratings', 'Movie:42']);
+  assert.deepEqual(tagsOf({ type: 'RatingDeleted', userId: 7, movieId: 42 }), ['User:7:ratings', 'Movie:42']);
   // Its profile; every match of it (they record what the score reads of it, Candidate:3:scoring),
   // and rankings over all candidates: unless the writer knows no scored field changed.
   assert.deepEqual(tagsOf({ type: 'CandidateUpdated', candidateId: 3 }), ['Candidate:3', 'Candidate:3:scoring', 'Candidate:*']);
