@@ -17,6 +17,12 @@ export const tags = {
    * (or rather than) the user, so a rating leaves the user's own row (name, power-user flag) be.
    */
   ratingsOf: (id: number | string): string => `User:${id}:ratings`,
+  /**
+   * Every movie's genres: a user's profile (their favourite genres) is built from the genres of
+   * the movies they rated, and genre recommendations from the profile, so both record this; a
+   * movie's update, which may have changed its genres, invalidates it.
+   */
+  movieGenres: 'Movie:*:genres',
   /** Geo data (the road model): every travel time, and every match score, is built from it. */
   geo: 'Geo:*',
   /** A materialized view: its entries change when it is refreshed. */

@@ -38,7 +38,9 @@ const rules: Rules = {
   CandidateUpdated: (e) => profileUpdated('Candidate', e.candidateId, e.scoring),
   JobUpdated: (e) => profileUpdated('Job', e.jobId, e.scoring),
   CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],
-  MovieUpdated: (e) => [tags.entity('Movie', e.movieId)],
+  // Written outside the gateway (psql): the outbox does not say which columns changed, so the
+  // genres may have, and with them every profile and recommendation built from them. Rare.
+  MovieUpdated: (e) => [tags.entity('Movie', e.movieId), tags.movieGenres],
   UserUpdated: (e) => [tags.entity('User', e.userId)],
   AlgorithmUpdated: (e) => [tags.entity('AlgorithmWeights', e.algorithm)],
   // Seed 000's `geo:*`: travel times, and the matches that score them.

@@ -110,9 +110,9 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.recommendations',
         key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
-        // The user (whether a power user), their ratings and profile, and the views the
-        // strategies and their fallback read.
-        tags: ({ userId }) => [tags.entity('User', userId), tags.ratingsOf(userId), views.movieStats, views.topByGenre],
+        // The user (whether a power user), their ratings and profile (and the genres it is
+        // built from), and the views the strategies and their fallback read.
+        tags: ({ userId }) => [tags.entity('User', userId), tags.ratingsOf(userId), tags.movieGenres, views.movieStats, views.topByGenre],
         ttlMs: (_, list) => (list.forPowerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
         exclusive: true,
         // Undefined (not cached) for a user who does not exist.

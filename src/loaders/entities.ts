@@ -37,8 +37,8 @@ export function entitySpecs(db: Db, { keys, policy }: Cache) {
       {
         type: 'UserProfile',
         key: keys.userProfile,
-        // Built from the user's ratings alone (their row is the User entry).
-        tags: (id) => [tags.ratingsOf(id)],
+        // Built from the user's ratings and the genres of what they rated (not their row, the User entry).
+        tags: (id) => [tags.ratingsOf(id), tags.movieGenres],
         ttlMs: policy.forField('User.profile').ttlMs,
         load: (ids) => userProfilesByIds(db, ids),
       }

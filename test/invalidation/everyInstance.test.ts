@@ -172,6 +172,25 @@ test('new geo data (the road model, changed in Postgres): travel times and match
   }
 });
 
+test('movies given other genres in Postgres: the profiles of those who rated them show the new favourite genres on every instance', async () => {
+  const query = '{ user(id: "12") { name profile { favoriteGenres } } }';
+  const before = await Promise.all([warm(a, query), warm(b, query)]);
+  // Every movie user 12 liked becomes a Western (and only that): their favourite genre, whatever it was.
+  const liked = (await database.db.query<{ id: number; genres: string[] }>(
+    'SELECT m.id, m.genres FROM movies m JOIN ratings r ON r.movie_id = m.id WHERE r.user_id = 12 AND r.rating >= 4',
+  )).rows;
+  assert.ok(liked.length > 0, 'user 12 liked some movies');
+  assert.notDeepEqual(before[0].user.profile.favoriteGenres, ['Western'], 'the change is visible');
+  try {
+    await database.db.query("UPDATE movies SET genres = '{Western}' WHERE id = ANY($1::int[])", [liked.map((m) => m.id)]);
+    for (const gw of [a, b]) {
+      await until(async () => dataOf(await gw.post(query)).user.profile.favoriteGenres[0] === 'Western', 'the new favourite genre is served', OUTBOX_POLL_MS + 1000);
+    }
+  } finally {
+    for (const movie of liked) await database.db.query('UPDATE movies SET genres = $2 WHERE id = $1', [movie.id, movie.genres]);
+  }
+});
+
 test('the bus connection of one instance killed while a mutation is published elsewhere: after it reconnects, it never serves the old value', { skip: onCluster && 'kills a connection by CLIENT LIST of one redis-server; test/cluster/cachedGateway.test.ts moves the bus by a failover' }, async () => {
   const query = '{ job(id: "9") { title } }';
   await warm(b, query);

@@ -21,6 +21,8 @@ test('each event invalidates what the seeds say, by tag', () => {
   assert.deepEqual(tagsOf({ type: 'AlgorithmUpdated', algorithm: 'WEIGHTED' }), ['AlgorithmWeights:WEIGHTED']);
   assert.deepEqual(tagsOf({ type: 'ViewRefreshed', view: 'movie_stats' }), ['View:movie_stats']);
   assert.deepEqual(tagsOf({ type: 'CompanyUpdated', companyId: 2 }), ['Company:2']);
+  // Written in psql, perhaps its genres: every profile and recommendation built from them.
+  assert.deepEqual(tagsOf({ type: 'MovieUpdated', movieId: 5 }), ['Movie:5', 'Movie:*:genres']);
   // Seed 000's geo:*: every travel time, and every match (they score travel time).
   assert.deepEqual(tagsOf({ type: 'GeoDataUpdated' }), ['Geo:*']);
 });
