@@ -32,6 +32,7 @@ import type { InvalidatedEntity } from './events.js';
 import { BUS_CHANNEL, heartbeatMessage, parseBusMessage, preciseNow, type BusMessage } from './busMessage.js';
 import { connectSubscriber, type BusSubscriber } from './busConnection.js';
 import { BusWatcher, type WatcherNotice } from './busWatcher.js';
+import { pollWaiter } from './pollWaiter.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation.bus');
@@ -107,6 +108,7 @@ export class InvalidationBus {
   private readonly marks: TagMarks | undefined;
   /** Whether this instance has writes Redis did not take (set by the invalidator; told in heartbeats). */
   private withholding = false;
+  private readonly polled = pollWaiter();
   /** Messages found missing from the sequence (each clears L1). */
   gaps = 0;
   /** Times the subscription went silent and was replaced. */
@@ -192,11 +194,10 @@ export class InvalidationBus {
    * mutation's response elsewhere is served after this: the bus message Redis sent before
    * that mutation answered (L2.delivered) sits in this process's socket, and Node does not
    * promise to read it before the request's (both may be ready in one poll, in either order).
-   * The first setImmediate runs in this loop turn's check phase; the second only after the
-   * next turn's poll phase, which reads every socket that is ready.
+   * (pollWaiter.ts: one wait shared by the requests of a loop turn).
    */
   caughtUp(): Promise<void> {
-    return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    return this.polled();
   }
 
   async close(): Promise<void> {

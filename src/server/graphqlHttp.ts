@@ -33,6 +33,7 @@ import type { PersistedQueries, ResolvedQuery } from './persisted/index.js';
 import type { QueryLimits } from './queryLimits.js';
 import { RequestError } from './requestError.js';
 import { writeCachingHeaders } from './httpCaching.js';
+import { graphqlHeaders, setHeaders } from './graphqlHeaders.js';
 import { logger } from '../log.js';
 
 const log = logger('server.graphql');
@@ -64,8 +65,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (seen) {
         preventCsrf(req.headers);
         if (beforeOperation) await beforeOperation();
-        if (responses!.serveSeen(req, res, seen)) return;
+        // Sent with every header in one writeHead.
+        if (responses!.serveSeen(req, res, seen, graphqlHeaders(requestId))) return;
       }
+      // Any other answer is sent with them, and with its own set along the way.
+      setHeaders(res, graphqlHeaders(requestId));
       const searchParams = req.method === 'GET' ? new URLSearchParams(search) : undefined;
       if (searchParams && wantsSandbox(req, searchParams)) {
         // A browser opening the URL: Apollo serves the sandbox page (plugins/sandbox.ts).
@@ -112,6 +116,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     } catch (err) {
       if (!(err instanceof RequestError)) throw err;
+      if (!res.hasHeader('x-request-id')) setHeaders(res, graphqlHeaders(requestId));
       refused?.(err);
       log.debug('request refused', { requestId, code: err.code, status: err.status });
       err.send(res);

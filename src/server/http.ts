@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { Metrics } from '../metrics.js';
 import type { CacheDashboard } from './cacheDashboard.js';
 import { SANDBOX_ASSETS } from './plugins/sandbox.js';
-import { PREFLIGHT_HEADERS } from './csrf.js';
+import { answerPreflight, graphqlHeaders, setHeaders } from './graphqlHeaders.js';
+import { answeredByTier } from './responseTier.js';
 import { RequestError } from './requestError.js';
 import { logger } from '../log.js';
 
@@ -30,18 +31,18 @@ export function createHttpHandler(options: HttpHandlerOptions) {
   const { graphql, metrics, readiness, cachePage } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
     if (log.enabled('debug')) logWhenSent(req, res, requestId);
     // The path and the query string, split by hand: a URL object costs more than a cached answer.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
     try {
+      // A /graphql answer's id and CORS headers are the GraphQL handler's to send (graphqlHeaders.ts).
       if (pathname === '/graphql') {
-        cors(res, req.method === 'OPTIONS');
-        if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+        if (req.method === 'OPTIONS') return answerPreflight(res, requestId);
         return await graphql(req, res, queryAt < 0 ? '' : target.slice(queryAt), requestId);
       }
+      res.setHeader('x-request-id', requestId);
       if (pathname.startsWith('/sandbox/')) return await sandboxAsset(res, pathname.slice('/sandbox/'.length));
       if (pathname === '/health') return json(res, 200, { status: 'ok' });
       if (pathname === '/ready') {
@@ -57,8 +58,9 @@ export function createHttpHandler(options: HttpHandlerOptions) {
       json(res, 404, { error: `no route ${pathname}; GraphQL is served at /graphql` });
     } catch (err) {
       log.error('request failed', { requestId, path: pathname, err });
-      if (!res.headersSent) new RequestError(500, 'INTERNAL_SERVER_ERROR', `internal error; quote request id ${requestId}`, { requestId }).send(res);
-      else res.end();
+      if (res.headersSent) return void res.end();
+      if (!res.hasHeader('x-request-id')) setHeaders(res, pathname === '/graphql' ? graphqlHeaders(requestId) : ['x-request-id', requestId]);
+      new RequestError(500, 'INTERNAL_SERVER_ERROR', `internal error; quote request id ${requestId}`, { requestId }).send(res);
     }
   };
 }
@@ -92,17 +94,6 @@ async function sandboxAsset(res: ServerResponse, name: string): Promise<void> {
   res.end(await readFile(asset.file));
 }
 
-const ALLOW_HEADERS = ['content-type', 'authorization', 'x-cache-debug', ...PREFLIGHT_HEADERS].join(', ');
-
-/** Browsers read the allowed methods and headers from the preflight only; every answer says who may read it. */
-function cors(res: ServerResponse, preflight: boolean): void {
-  res.setHeader('access-control-allow-origin', '*');
-  res.setHeader('access-control-expose-headers', 'etag, x-request-id');
-  if (!preflight) return;
-  res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-  res.setHeader('access-control-allow-headers', ALLOW_HEADERS);
-}
-
 function json(res: ServerResponse, status: number, value: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(value));
@@ -126,7 +117,7 @@ function logWhenSent(req: IncomingMessage, res: ServerResponse, requestId: strin
       status: res.statusCode,
       ms: Number(process.hrtime.bigint() - started) / 1e6,
       // Answered whole from the response tier, without running the operation.
-      fromResponseTier: res.hasHeader('age') || undefined,
+      fromResponseTier: answeredByTier(res) || undefined,
     }),
   );
 }

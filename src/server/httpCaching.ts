@@ -10,6 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HeaderList } from './graphqlHeaders.js';
+
+/** The Vary of an answer that is the same for every caller. */
+const SHARED_VARY = 'accept, x-cache-debug';
 
 /**
  * Sets the caching headers of an answer about to be sent (`body`: its text, undefined when it
@@ -18,7 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined, knownEtag?: string): boolean {
   const scope = /^(public|private), max-age=\d+$/.exec(String(res.getHeader('cache-control') ?? ''))?.[1];
-  res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : 'accept, x-cache-debug');
+  res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : SHARED_VARY);
   if (scope === undefined || body === undefined || req.method !== 'GET' || res.statusCode !== 200) return false;
   const etag = knownEtag ?? etagOf(body);
   res.setHeader('etag', etag);
@@ -26,6 +30,14 @@ export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, b
   res.statusCode = 304;
   res.end();
   return true;
+}
+
+/**
+ * What writeCachingHeaders sets on a stored PUBLIC answer, as a list to send in one
+ * writeHead, and its status: 304 when the caller's If-None-Match names `etag`.
+ */
+export function storedCachingHeaders(req: IncomingMessage, etag: string): { status: 200 | 304; headers: HeaderList } {
+  return { status: matchesEtag(req.headers['if-none-match'], etag) ? 304 : 200, headers: ['vary', SHARED_VARY, 'etag', etag] };
 }
 
 /** The ETag of an answer: a hash of its body. */

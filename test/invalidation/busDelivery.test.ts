@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { L2 } from '../../src/cache/l2.js';
 import { connectSubscriber, type BusSubscriber } from '../../src/invalidation/busConnection.js';
 import { BUS_CHANNEL } from '../../src/invalidation/busMessage.js';
+import { pollWaiter } from '../../src/invalidation/pollWaiter.js';
 import type { RedisTarget } from '../../src/redis/connect.js';
 import { startTestRedis, redisEnv, type TestRedis } from '../helpers/testRedis.js';
 import { until } from '../helpers/until.js';
@@ -79,8 +80,8 @@ async function crowdTheChannel(): Promise<ChildProcess> {
   return child;
 }
 
-/** What a gateway does before serving a request (bus.caughtUp): two turns, so one poll of every socket. */
-const caughtUp = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+/** What a gateway does before serving a request (bus.caughtUp): one poll of every socket. */
+const caughtUp = pollWaiter();
 
 test(`a write's new versions and message, with ${CROWD} other subscribers on the channel: heard once setVersions resolves, 20 of 20`, async () => {
   let late = 0;

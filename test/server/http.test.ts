@@ -66,6 +66,29 @@ describe('HTTP caching for browsers and CDNs', () => {
     assert.equal(again.headers.get('vary'), 'accept, x-cache-debug');
     assert.equal(await again.text(), '');
   });
+  test('a GET answered from the tier by its query string carries every header of the answer that ran, and 304s alike', async () => {
+    const query = '{ movie(id: "8") { title } }';
+    // The first runs; the second is served from the tier and remembers its query string; the
+    // third is answered by the query string alone, its headers written at once (responseTier.ts serveSeen).
+    const ran = await get(query);
+    const body = await ran.text();
+    await (await get(query)).text();
+    const seen = await get(query, { 'x-request-id': 'seen-get-1' });
+    assert.equal(await seen.text(), body);
+    for (const name of ['content-type', 'cache-control', 'vary', 'etag', 'access-control-allow-origin', 'access-control-expose-headers']) {
+      assert.equal(seen.headers.get(name), ran.headers.get(name), name);
+    }
+    assert.equal(seen.headers.get('x-request-id'), 'seen-get-1');
+    assert.match(seen.headers.get('age') ?? '', /^\d+$/, 'answered from the tier');
+    assert.equal(seen.headers.get('content-length'), String(Buffer.byteLength(body)));
+    assert.equal(seen.headers.get('transfer-encoding'), null);
+    const notModified = await get(query, { 'if-none-match': ran.headers.get('etag')! });
+    assert.equal(notModified.status, 304);
+    assert.equal(notModified.headers.get('etag'), ran.headers.get('etag'));
+    assert.equal(notModified.headers.get('cache-control'), 'public, max-age=86400');
+    assert.match(notModified.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(await notModified.text(), '');
+  });
   test('a changed answer gets a new ETag', async () => {
     const query = '{ job(id: "7") { title } }';
     const before = (await get(query)).headers.get('etag');
