@@ -34,9 +34,12 @@ export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, b
 
 /**
  * What writeCachingHeaders sets on a stored PUBLIC answer, as a list to send in one
- * writeHead, and its status: 304 when the caller's If-None-Match names `etag`.
+ * writeHead, and its status: a GET's ETag (`etag` if known), and 304 when the caller's
+ * If-None-Match names it.
  */
-export function storedCachingHeaders(req: IncomingMessage, etag: string): { status: 200 | 304; headers: HeaderList } {
+export function storedCachingHeaders(req: IncomingMessage, body: string, knownEtag?: string): { status: 200 | 304; headers: HeaderList } {
+  if (req.method !== 'GET') return { status: 200, headers: ['vary', SHARED_VARY] };
+  const etag = knownEtag ?? etagOf(body);
   return { status: matchesEtag(req.headers['if-none-match'], etag) ? 304 : 200, headers: ['vary', SHARED_VARY, 'etag', etag] };
 }
 

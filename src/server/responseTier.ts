@@ -131,7 +131,7 @@ export class ResponseTier {
     if (!stored) return false;
     this.observer.lookup('hit', 'response', this.label(operationName), 1);
     if (search) this.gets.set(search, { key, operationName, accept: req.headers.accept ?? '' });
-    this.send(req, res, stored, now);
+    this.send(req, res, stored, now, []);
     return true;
   }
 
@@ -181,7 +181,7 @@ export class ResponseTier {
     const stored = this.cache.get(seen.key, now);
     if (!stored) return false;
     this.observer.lookup('hit', 'response', this.label(seen.operationName), 1);
-    this.sendWithHeaders(req, res, stored, now, headers);
+    this.send(req, res, stored, now, headers);
     return true;
   }
 
@@ -213,26 +213,19 @@ export class ResponseTier {
   }
 
   /**
-   * Sends `stored` with `headers` (the request's: graphqlHeaders.ts) and its own, none set
-   * before, in one writeHead: what send() does, at a lower cost per header.
+   * Sends `stored` with its headers and `headers` (the request's, graphqlHeaders.ts, unless
+   * set on `res` already: writeHead sends those too) in one writeHead, which costs less per
+   * header than setHeader.
    */
-  private sendWithHeaders(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, now: number, headers: HeaderList): void {
+  private send(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, now: number, headers: HeaderList): void {
     answered.add(res);
-    const caching = storedCachingHeaders(req, stored.etag ?? etagOf(stored.body));
+    const caching = storedCachingHeaders(req, stored.body, stored.etag);
     for (const name in stored.headers) headers.push(name, stored.headers[name]);
     headers.push('age', String(Math.floor((now - stored.storedAt) / 1000)), ...caching.headers);
     if (caching.status === 304) return void res.writeHead(304, headers).end();
     // The length too: headers written first, node:http would otherwise send the body chunked.
     headers.push('content-length', String(Buffer.byteLength(stored.body)));
     res.writeHead(200, headers).end(stored.body);
-  }
-
-  private send(req: IncomingMessage, res: ServerResponse, stored: StoredResponse, now: number): void {
-    res.statusCode = 200;
-    for (const name in stored.headers) res.setHeader(name, stored.headers[name]);
-    res.setHeader('age', Math.floor((now - stored.storedAt) / 1000));
-    answered.add(res);
-    if (!writeCachingHeaders(req, res, stored.body, stored.etag)) res.end(stored.body);
   }
 
   /**
