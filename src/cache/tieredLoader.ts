@@ -62,6 +62,12 @@ export interface TieredLoaderSpec<K, V, C = unknown> {
   key(k: K): string;
   /** What the value is built from (tags.ts): a write to any of them invalidates it. */
   tags(k: K): string[];
+  /**
+   * Of `tags(k)`, those this value turned out to be built from, where it may be fewer (a list
+   * that did not need its fallback): its entry records only these, so writes to the others
+   * leave it be. Their versions are still read before the load, as every tag's is.
+   */
+  builtFrom?(k: K, value: V): readonly string[];
   /** How long a found value is fresh, from the schema's policy (before adaptive TTLs). */
   ttlMs: number | ((k: K, value: V) => number);
   /** Engine work: with Redis, one instance computes a key at a time, the others wait for it. */
@@ -565,6 +571,8 @@ function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>,
   asks.forEach((ask, n) => {
     const value = loaded[n];
     if (value === undefined || knownOutdated(ask.fence, tiers)) return void (lockToken && tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken));
+    // The request's trace hears the narrowed versions too (createBatches), as a later request's hears the entry's.
+    if (spec.builtFrom && ask.fence) ask.fence = onlyTags(ask.fence, spec.builtFrom(ask.k, value));
     const base = typeof spec.ttlMs === 'number' ? spec.ttlMs : spec.ttlMs(ask.k, value);
     if (base > 0) {
       const ttlMs = tiers.adaptiveTtl?.ttlFor(ask.key, base) ?? base;
@@ -575,6 +583,13 @@ function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>,
     }
     if (lockToken) tiers.l2?.releaseAfterWrite(tiers.lockKey(ask.key), lockToken);
   });
+}
+
+/** The versions of `fence` for `kept` alone. */
+function onlyTags(fence: Record<string, string>, kept: readonly string[]): Record<string, string> {
+  const only: Record<string, string> = {};
+  for (const tag of kept) if (tag in fence) only[tag] = fence[tag];
+  return only;
 }
 
 /** Whether a tag of `fence` has another version in this instance's mirror now (a write here, or one heard of and read again). */

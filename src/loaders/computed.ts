@@ -13,7 +13,7 @@ import { matchingStats } from '../db/sources/stats.js';
 import { travelTime, type GeoPoint } from '../engine/geo.js';
 import { scoreMatch, type MatchAlgorithm } from '../engine/matching.js';
 import { candidateProfile, jobProfile, type Matcher } from '../services/matcher.js';
-import type { RecommendationStrategy, Recommender } from '../services/recommender.js';
+import type { RecommendationSource, RecommendationStrategy, Recommender } from '../services/recommender.js';
 import type { MatchHistory } from '../services/matchHistory.js';
 import type { Cache } from '../cache/index.js';
 import { POWER_USER_RECOMMENDATIONS_TTL_MS } from '../cache/policy.js';
@@ -38,6 +38,8 @@ export interface RecommendationAsk {
 export interface RecommendationList {
   forPowerUser: boolean;
   items: RecommendationResult[];
+  /** What the list was drawn from besides the user's ratings (services/recommender.ts): what its entry records. */
+  drewOn: RecommendationSource[];
 }
 
 export interface PairAsk {
@@ -111,19 +113,27 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
         type: 'Query.recommendations',
         key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
         // The user (whether a power user), their ratings and profile (and the genres it is
-        // built from), and the views the strategies and their fallback read.
+        // built from), and the views the strategies and their fallback read...
         tags: ({ userId }) => [tags.entity('User', userId), tags.ratingsOf(userId), tags.movieGenres, views.movieStats, views.topByGenre],
+        // ...of which a list records those it drew on. Every movie's rating milestone refreshes
+        // the views: recorded by every list, it would recompute every user's.
+        builtFrom: ({ userId }, list) => [
+          tags.entity('User', userId),
+          tags.ratingsOf(userId),
+          ...(list.drewOn.includes('popular') ? [views.movieStats] : []),
+          ...(list.drewOn.includes('genres') ? [tags.movieGenres, views.topByGenre] : []),
+        ],
         ttlMs: (_, list) => (list.forPowerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
         exclusive: true,
         // Undefined (not cached) for a user who does not exist.
         load: each(async ({ userId, n, strategy }: RecommendationAsk, entities): Promise<RecommendationList | undefined> => {
           const user = await entities.user.loadInput(userId);
           if (!user) return undefined;
-          const items = await engines.recommender.recommend(userId, n, strategy, {
+          const { picked, drewOn } = await engines.recommender.recommend(userId, n, strategy, {
             movie: (id) => entities.movie.loadInput(id),
             profile: (id) => entities.userProfile.loadInput(id),
           });
-          return { forPowerUser: user.is_power_user, items };
+          return { forPowerUser: user.is_power_user, items: picked, drewOn };
         }),
       }
     ),

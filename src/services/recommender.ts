@@ -11,12 +11,25 @@ import type { ScoredMovie, UserRating } from '../engine/recommend/types.js';
 import type { Db } from '../db/pool.js';
 import { popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
 import { allRatings, ratingsOfUser } from '../db/sources/users.js';
-import type { MovieRow, RecommendationResult, UserProfileRow } from '../db/rows.js';
+import type { MovieRow, UserProfileRow } from '../db/rows.js';
 import { logger } from '../log.js';
 
 const log = logger('services.recommender');
 
 export type RecommendationStrategy = 'COLLABORATIVE' | 'POPULAR' | 'GENRE';
+
+/**
+ * What a list was drawn from besides the user's own ratings: `popular`, the movie_stats view;
+ * `genres`, the user's favourite genres (their profile) and the top_movies_by_genre view. A
+ * COLLABORATIVE list that needed no fallback draws on neither (its model is a snapshot), so a
+ * refresh of the views, at every movie's rating milestone, leaves it be (loaders/computed.ts).
+ */
+export type RecommendationSource = 'popular' | 'genres';
+
+export interface Recommended {
+  picked: ScoredMovie[];
+  drewOn: RecommendationSource[];
+}
 
 /** What the recommender needs of the request: batched movie and profile lookups. */
 export interface RecommendationLookups {
@@ -39,26 +52,32 @@ export class Recommender {
     n: number,
     strategy: RecommendationStrategy,
     lookups: RecommendationLookups,
-  ): Promise<RecommendationResult[]> {
+  ): Promise<Recommended> {
     const history = await ratingsOfUser(this.db, userId);
     let picked: ScoredMovie[];
+    const drewOn: RecommendationSource[] = [];
+    const popular = (k: number) => {
+      drewOn.push('popular');
+      return this.popular(history, k);
+    };
     if (strategy === 'COLLABORATIVE') {
       picked = recommendCollaborative(await this.ratingModel(), history, n);
       // A user who liked nothing yet has no neighbours to draw on: fall back to what is popular.
-      if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);
+      if (picked.length < n) picked = fillFrom(picked, await popular(n + picked.length), n);
     } else if (strategy === 'POPULAR') {
-      picked = await this.popular(history, n);
+      picked = await popular(n);
     } else {
+      drewOn.push('genres');
       const genres = (await lookups.profile(userId))?.favorite_genres ?? [];
       const lists = await topMovieIdsByGenre(this.db, genres, n + history.length);
       picked = recommendByGenre(genres.map((genre) => ({ genre, movies: lists.get(genre) ?? [] })), history, n);
-      if (picked.length < n) picked = fillFrom(picked, await this.popular(history, n + picked.length), n);
+      if (picked.length < n) picked = fillFrom(picked, await popular(n + picked.length), n);
     }
     // Ask for the recommended movies (which the response shows) in the same tick as the ones the
     // reasons cite, so the request reads movies in one batch instead of two.
     const cited = picked.flatMap((m) => (m.because.kind === 'similarTo' ? [m.because.movieId] : []));
     await Promise.all([...picked.map((m) => m.movieId), ...cited].map((id) => lookups.movie(id)));
-    return picked;
+    return { picked, drewOn };
   }
 
   private async popular(history: UserRating[], n: number): Promise<ScoredMovie[]> {

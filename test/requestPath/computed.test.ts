@@ -10,6 +10,7 @@ import { startTestGateway, dataOf, type TestGateway } from '../helpers/gateway.j
 import { startTestRedis, type TestRedis } from '../helpers/testRedis.js';
 import { tapStatements, type StatementTap } from '../helpers/statements.js';
 import { stillCurrent } from '../../src/cache/entry.js';
+import { inTransaction } from '../../src/db/pool.js';
 
 let redis: TestRedis;
 let gw: TestGateway;
@@ -87,6 +88,32 @@ test('rating a recommended movie: every cached recommendation list of that user 
     assert.ok(!ids.includes(rated), `${args}: the movie just rated is no longer recommended`);
   }
   assert.equal(calls().recommend - recomputed, lists.length, 'each list was recomputed once');
+});
+
+test('a refresh of the movie views recomputes the lists drawn from them (POPULAR, GENRE, a fallback to popular), and no other COLLABORATIVE list', async () => {
+  const db = gw.database.db;
+  // A user with the most liked movies, whose COLLABORATIVE list needs no fallback; and a new
+  // user, written as a seed load is (not announced), who rated nothing and falls back to popular.
+  const { rows: [fan] } = await db.query<{ id: number }>('SELECT user_id AS id FROM ratings WHERE rating >= 4 GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1');
+  const { rows: [newcomer] } = await inTransaction(db, (client) =>
+    client.query<{ id: number }>("INSERT INTO users (name, email) VALUES ('Newcomer', 'newcomer@example.com') RETURNING id"), 'seed');
+  const lists = {
+    collaborative: `{ recommendations(userId: "${fan.id}", n: 5) { reason movie { id } } }`,
+    popular: `{ recommendations(userId: "${fan.id}", n: 5, strategy: POPULAR) { reason movie { id } } }`,
+    genre: `{ recommendations(userId: "${fan.id}", n: 5, strategy: GENRE) { reason movie { id } } }`,
+    fallback: `{ recommendations(userId: "${newcomer.id}", n: 5) { reason movie { id } } }`,
+  };
+  for (const query of Object.values(lists)) assert.equal(dataOf(await gw.post(query)).recommendations.length, 5, query);
+  assert.ok(dataOf(await gw.post(lists.fallback)).recommendations.every((r: { reason: string }) => r.reason.startsWith('Among the most rated')), 'the newcomer is recommended what is popular');
+  await settle();
+  await gw.gateway.services.invalidator.invalidate([{ type: 'ViewRefreshed', view: 'movie_stats' }, { type: 'ViewRefreshed', view: 'top_movies_by_genre' }]);
+  const recomputed: string[] = [];
+  for (const [name, query] of Object.entries(lists)) {
+    const before = calls().recommend;
+    dataOf(await gw.post(query));
+    if (calls().recommend > before) recomputed.push(name);
+  }
+  assert.deepEqual(recomputed, ['popular', 'genre', 'fallback']);
 });
 
 test("a job changed to fit a candidate perfectly enters that candidate's cached topMatches; other candidates' lists are recomputed (Job:*)", async () => {
