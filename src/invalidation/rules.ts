@@ -30,11 +30,15 @@ function profileUpdated(typename: 'Candidate' | 'Job', id: number, scoring = tru
   return scoring ? [profile, tags.scoringOf(typename, id), tags.everyOf(typename)] : [profile];
 }
 
+/** The user's ratings feed their recommendations and profile (not their row); the movie's, its stats. */
+function ratingChanged(e: { userId: number; movieId: number }): string[] {
+  return [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)];
+}
+
 const rules: Rules = {
-  // The user's ratings feed their recommendations and profile (not their row); the movie's, its stats.
-  RatingCreated: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
-  RatingUpdated: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
-  RatingDeleted: (e) => [tags.ratingsOf(e.userId), tags.entity('Movie', e.movieId)],
+  RatingCreated: ratingChanged,
+  RatingUpdated: ratingChanged,
+  RatingDeleted: ratingChanged,
   CandidateUpdated: (e) => profileUpdated('Candidate', e.candidateId, e.scoring),
   JobUpdated: (e) => profileUpdated('Job', e.jobId, e.scoring),
   CompanyUpdated: (e) => [tags.entity('Company', e.companyId)],

@@ -57,6 +57,22 @@ export interface RankingAsk {
 
 const views = { movieStats: tags.view('movie_stats'), topByGenre: tags.view('top_movies_by_genre'), matchingStats: tags.view('mv_matching_stats') };
 
+/**
+ * What a user's recommendations are built from: the user (whether a power user), their
+ * ratings, and the sources the list drew on (`drewOn`): the movie_stats view for what is
+ * popular; the profile's favourite genres (built from every movie's genres) and the
+ * top_movies_by_genre view. Every movie's rating milestone refreshes the views: recorded by
+ * every list, they would recompute every user's.
+ */
+function recommendationTags(userId: number, drewOn: readonly RecommendationSource[]): string[] {
+  return [
+    tags.entity('User', userId),
+    tags.ratingsOf(userId),
+    ...(drewOn.includes('popular') ? [views.movieStats] : []),
+    ...(drewOn.includes('genres') ? [tags.movieGenres, views.topByGenre] : []),
+  ];
+}
+
 export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines) {
   const each =
     <K, V>(compute: (k: K, entities: EntityLoaders) => Promise<V>) =>
@@ -112,17 +128,9 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
       {
         type: 'Query.recommendations',
         key: ({ userId, n, strategy }: RecommendationAsk) => keys.recommendations(userId, n, strategy),
-        // The user (whether a power user), their ratings and profile (and the genres it is
-        // built from), and the views the strategies and their fallback read...
-        tags: ({ userId }) => [tags.entity('User', userId), tags.ratingsOf(userId), tags.movieGenres, views.movieStats, views.topByGenre],
-        // ...of which a list records those it drew on. Every movie's rating milestone refreshes
-        // the views: recorded by every list, it would recompute every user's.
-        builtFrom: ({ userId }, list) => [
-          tags.entity('User', userId),
-          tags.ratingsOf(userId),
-          ...(list.drewOn.includes('popular') ? [views.movieStats] : []),
-          ...(list.drewOn.includes('genres') ? [tags.movieGenres, views.topByGenre] : []),
-        ],
+        // Every source a list may draw on is versioned before the load; its entry records those it did.
+        tags: ({ userId }) => recommendationTags(userId, ['popular', 'genres']),
+        builtFrom: ({ userId }, list) => recommendationTags(userId, list.drewOn),
         ttlMs: (_, list) => (list.forPowerUser ? POWER_USER_RECOMMENDATIONS_TTL_MS : recommendationsTtlMs),
         exclusive: true,
         // Undefined (not cached) for a user who does not exist.

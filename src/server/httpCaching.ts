@@ -10,10 +10,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HeaderList } from './graphqlHeaders.js';
+import { setHeaders, type HeaderList } from './graphqlHeaders.js';
 
-/** The Vary of an answer that is the same for every caller. */
+/** The Vary of an answer that is the same for every caller, and of one that is the caller's. */
 const SHARED_VARY = 'accept, x-cache-debug';
+const PRIVATE_VARY = 'accept, authorization, x-cache-debug';
 
 /**
  * Sets the caching headers of an answer about to be sent (`body`: its text, undefined when it
@@ -22,25 +23,29 @@ const SHARED_VARY = 'accept, x-cache-debug';
  */
 export function writeCachingHeaders(req: IncomingMessage, res: ServerResponse, body: string | undefined, knownEtag?: string): boolean {
   const scope = /^(public|private), max-age=\d+$/.exec(String(res.getHeader('cache-control') ?? ''))?.[1];
-  res.setHeader('vary', scope === 'private' ? 'accept, authorization, x-cache-debug' : SHARED_VARY);
-  if (scope === undefined || body === undefined || req.method !== 'GET' || res.statusCode !== 200) return false;
-  const etag = knownEtag ?? etagOf(body);
-  res.setHeader('etag', etag);
-  if (!matchesEtag(req.headers['if-none-match'], etag)) return false;
+  const vary = scope === 'private' ? PRIVATE_VARY : SHARED_VARY;
+  if (scope === undefined || body === undefined || res.statusCode !== 200) {
+    res.setHeader('vary', vary);
+    return false;
+  }
+  const caching = cachingHeaders(req, body, vary, knownEtag);
+  setHeaders(res, caching.headers);
+  if (caching.status === 200) return false;
   res.statusCode = 304;
   res.end();
   return true;
 }
 
-/**
- * What writeCachingHeaders sets on a stored PUBLIC answer, as a list to send in one
- * writeHead, and its status: a GET's ETag (`etag` if known), and 304 when the caller's
- * If-None-Match names it.
- */
+/** What writeCachingHeaders sets on a stored PUBLIC answer, as a list to send in one writeHead, and its status. */
 export function storedCachingHeaders(req: IncomingMessage, body: string, knownEtag?: string): { status: 200 | 304; headers: HeaderList } {
-  if (req.method !== 'GET') return { status: 200, headers: ['vary', SHARED_VARY] };
+  return cachingHeaders(req, body, SHARED_VARY, knownEtag);
+}
+
+/** A cacheable 200's Vary and, on a GET, its ETag (`knownEtag` if known); 304 when If-None-Match names it. */
+function cachingHeaders(req: IncomingMessage, body: string, vary: string, knownEtag?: string): { status: 200 | 304; headers: HeaderList } {
+  if (req.method !== 'GET') return { status: 200, headers: ['vary', vary] };
   const etag = knownEtag ?? etagOf(body);
-  return { status: matchesEtag(req.headers['if-none-match'], etag) ? 304 : 200, headers: ['vary', SHARED_VARY, 'etag', etag] };
+  return { status: matchesEtag(req.headers['if-none-match'], etag) ? 304 : 200, headers: ['vary', vary, 'etag', etag] };
 }
 
 /** The ETag of an answer: a hash of its body. */
