@@ -328,15 +328,16 @@ function targets(medians: Map<Cell, Figures>): string[] {
     '',
     `- Strata l1+l2 over the best peer (${best.name}): ${(strata.rps / best.f.rps).toFixed(2)}× the req/s (target ≥ 2: ${check(strata.rps >= 2 * best.f.rps)}), p99 ${(strata.p99 / best.f.p99).toFixed(2)} of its p99 (target ≤ 0.2: ${check(strata.p99 <= best.f.p99 / 5)}).`,
     `- Hot persisted GETs, warm, over raw node:http: ${(hot.rps / raw.rps).toFixed(2)} (target ≥ 0.70: ${check(hot.rps >= 0.7 * raw.rps)}).`,
-    `- Hit rate after warm-up (l1+l2), judged on requests answered whole by the response tier (a lower bound: a miss there may still be served from L1): response ${pct(strata.hitRates?.response)} (target ≥ 97%: ${check((strata.hitRates?.response ?? 0) >= 0.97)}), lookups below it L1 ${pct(strata.hitRates?.l1)}, L2 ${pct(strata.hitRates?.l2)}; SQL per request ${strata.sqlPerRequest.toFixed(3)} (target ≤ 0.02: ${check(strata.sqlPerRequest <= 0.02)}).`,
-    `- The same without the 2% writes: response ${pct(reads.hitRates?.response)}, L1 ${pct(reads.hitRates?.l1)}; SQL per request ${reads.sqlPerRequest.toFixed(3)} (both targets: ${check((reads.hitRates?.response ?? 0) >= 0.97 && reads.sqlPerRequest <= 0.02)}). Each write is one statement of its own and makes the next reads of what it changed refill from Postgres, so the whole mix cannot go below about 0.02 + 0.02 × (refills per write).`,
+    `- Hit rate after warm-up (l1+l2), judged on requests answered whole by the response tier (a lower bound: a miss there may still be served from L1): response ${pct(strata.hitRates?.response, 2)} (target ≥ 97%: ${check((strata.hitRates?.response ?? 0) >= 0.97)}), lookups below it L1 ${pct(strata.hitRates?.l1)}, L2 ${pct(strata.hitRates?.l2)}; SQL per request ${strata.sqlPerRequest.toFixed(3)} (target ≤ 0.02: ${check(strata.sqlPerRequest <= 0.02)}).`,
+    `- The same without the 2% writes: response ${pct(reads.hitRates?.response, 2)}, L1 ${pct(reads.hitRates?.l1)}; SQL per request ${reads.sqlPerRequest.toFixed(3)} (hit rate: ${check((reads.hitRates?.response ?? 0) >= 0.97)}; SQL: ${check(reads.sqlPerRequest <= 0.02)}). Each write is one statement of its own and makes the next reads of what it changed refill from Postgres, so the whole mix cannot go below about 0.02 + 0.02 × (refills per write).`,
     `- Stale reads, Strata l1+l2: ${strata.staleSame} on the same instance, ${strata.staleOther} on the other, of ${strata.probes} writes (target 0: ${check(strata.staleSame + strata.staleOther === 0)}).`,
     `- Strata CACHE=off over Apollo without a cache: ${(off.rps / apolloOff.rps).toFixed(2)} (target ≥ 0.90: ${check(off.rps >= 0.9 * apolloOff.rps)}).`,
   ];
 }
 
-function pct(rate: number | undefined): string {
-  return rate === undefined ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
+/** `digits`: two where the rate is judged against a threshold, so 96.98% does not show as 97.0% and "not met". */
+function pct(rate: number | undefined, digits = 1): string {
+  return rate === undefined ? 'n/a' : `${(rate * 100).toFixed(digits)}%`;
 }
 
 function packageVersions(): string {
