@@ -25,7 +25,7 @@ run_tests() { node --import tsx --test --test-timeout=$(( timeout_s * 1000 )) --
 # a cluster would change nothing in them.
 cluster_files=(
   test/requestPath/{computed,failSafe,instances,responseTier,tiers}.test.ts
-  test/invalidation/{busDelivery,busWatcher,everyInstance,outbox}.test.ts
+  test/invalidation/{busDelivery,busWatcher,everyInstance,outbox,writtenValues}.test.ts
   test/server/persistedQueries.test.ts test/faults/{herd,evictedVersion,chaosSoak}.test.ts
 )
 cluster_pass() {

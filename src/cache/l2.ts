@@ -30,6 +30,13 @@ export interface L2Options {
   versionTtlMs: number;
 }
 
+/** A tag's new version, under its Redis key; `expected`: the version it should replace (setVersions). */
+export interface VersionWrite {
+  key: string;
+  version: string;
+  expected?: string;
+}
+
 export interface RedisStats {
   usedBytes: number;
   maxBytes: number;
@@ -140,22 +147,34 @@ export class L2 {
    * is the caller's error: the old versions would keep entries built before the write valid
    * for every instance. Resolves once the message is in the other instances' sockets
    * (`delivered`).
+   *
+   * A version given `expected` replaces its tag's in the same command (SET … GET), and the
+   * keys whose replaced version was the expected one are returned: no other write gave those
+   * tags a version in between (what a write's own value needs to be stored, invalidate.ts).
    */
-  async setVersions(versions: ReadonlyArray<{ key: string; version: string }>, announce?: { channel: string; text(): string }): Promise<void> {
-    if (versions.length === 0 && !announce) return;
+  async setVersions(versions: ReadonlyArray<VersionWrite>, announce?: { channel: string; text(): string }): Promise<Set<string>> {
+    const unchanged = new Set<string>();
+    if (versions.length === 0 && !announce) return unchanged;
     const send = async () => {
       let trip = new RoundTrip(this.redis);
       if (this.replicas) trip.confirmReplicated({ replicas: this.replicas, timeoutMs: REPLICA_CONFIRM_MS });
-      for (const v of versions) trip.set(v.key, v.version, this.options.versionTtlMs);
+      for (const v of versions) {
+        if (v.expected === undefined) trip.set(v.key, v.version, this.options.versionTtlMs);
+        else trip.swap(v.key, v.version, this.options.versionTtlMs);
+      }
+      let replies: unknown[] = [];
       if (announce && this.redis.isCluster && trip.length > 0) {
-        await trip.execOrThrow();
+        replies = await trip.execOrThrow();
         trip = new RoundTrip(this.redis);
       }
       if (announce) trip.publish(announce.channel, announce.text());
-      await trip.execOrThrow();
+      const sent = await trip.execOrThrow();
+      if (replies.length === 0) replies = sent;
+      versions.forEach((v, i) => v.expected !== undefined && replies[i] === v.expected && unchanged.add(v.key));
       if (announce) await this.delivered(announce.channel);
     };
     await withDeadline(send(), Math.max(this.options.commandTimeoutMs, INVALIDATION_DEADLINE_MS), 'setVersions');
+    return unchanged;
   }
 
   /**

@@ -87,6 +87,16 @@ export class RoundTrip {
     return this;
   }
 
+  /**
+   * SET … PX `ttlMs` GET: sets `value` and answers the value it replaced (null for none), in
+   * one command, so nothing can come between the two. A SET like any other here (confirmed
+   * with WAIT on a cluster).
+   */
+  swap(key: string, value: string, ttlMs: number): this {
+    this.commands.push({ name: 'set', args: [key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'GET'] });
+    return this;
+  }
+
   /** The values of `keys`, as one reply (MGET; on a cluster a GET per key, as keys span slots). */
   mget(keys: readonly string[]): this {
     if (!this.redis.isCluster) {

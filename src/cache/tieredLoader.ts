@@ -102,6 +102,20 @@ function rememberedKeys<K>(key: (k: K) => string): (k: K) => string {
   };
 }
 
+/**
+ * A value a write's own statement returned (a row as the write left it), to be stored by the
+ * write's invalidation instead of loaded again by the next read (TieredLoader.beforeWrite).
+ * It may be stored recording the write's new versions only if no other write gave its tags a
+ * version between `before` (read before the statement) and this write's: the invalidation
+ * checks that, here and in Redis (setVersions' `expected`), and calls `store` only then.
+ */
+export interface WrittenValue {
+  /** Each tag the value records, with the version it had before the write's statement. */
+  readonly before: Readonly<Record<string, string>>;
+  /** Stores the value in L1 and L2, recording `versions` (the write's for the tags it bumped, `before` for the rest). */
+  store(versions: Record<string, string>): void;
+}
+
 /** One key of a batch, and what the tiers learned about it. */
 interface Ask<K> {
   k: K;
@@ -234,6 +248,29 @@ export class TieredLoader<K, V> {
     if (!trace || use === 'input') return;
     // The entity tag a reference read names, when the trace tells reads apart.
     trace.record(versions, use === 'reference' && trace.attributing ? tags.entity(this.spec.type, k as string | number) : undefined);
+  }
+
+  /**
+   * Before a write whose statement also returns the value of `k` as the write leaves it: the
+   * versions the value's tags have now, and a way to store that value once the write's
+   * invalidation has given it versions (invalidate.ts), so the next read of `k`, here or on
+   * another instance, needs no statement. Undefined when a version is not known here: the
+   * value is then loaded again by the next read, as after any write.
+   */
+  beforeWrite(k: K): ((value: V) => WrittenValue) | undefined {
+    const versions = this.tiers.versions;
+    if (!versions) return undefined;
+    const before: Record<string, string> = {};
+    for (const tag of this.spec.tags(k)) {
+      const version = versions.get(tag);
+      if (version === undefined) return undefined;
+      before[tag] = version;
+    }
+    const key = this.spec.key(k);
+    return (value) => ({
+      before,
+      store: (recorded) => writeBack(this.spec, this.tiers, [{ k, key, tags: Object.keys(recorded), fence: recorded }], [value]),
+    });
   }
 
   /** Remembers `value` for `k` in this request only (a list that read whole rows). */
@@ -566,7 +603,7 @@ async function fill<V>(values: Array<V | undefined>, positions: number[], loaded
  * all: it would only take the place of a current entry another instance stored meanwhile.
  * Releases the locks it was computed under after the entries.
  */
-function writeBack<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
+function writeBack<K, V>(spec: Pick<TieredLoaderSpec<K, V>, 'builtFrom' | 'ttlMs'>, tiers: TierSet, asks: Array<Ask<K>>, loaded: Array<V | undefined>, lockToken?: string): void {
   const now = Date.now();
   asks.forEach((ask, n) => {
     const value = loaded[n];

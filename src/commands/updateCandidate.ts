@@ -1,5 +1,6 @@
 /** updateCandidate: a partial update of a candidate's profile. One statement. */
 import { AS_GATEWAY, type Db } from '../db/pool.js';
+import { CANDIDATE_COLUMNS } from '../db/sources/jobs.js';
 import type { CandidateRow } from '../db/rows.js';
 import { NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
@@ -39,7 +40,7 @@ export async function updateCandidate(
   const { rows } = await db.query<CandidateRow>(
     `WITH ${AS_GATEWAY}
      UPDATE candidates SET ${names.map((name, i) => `${name} = $${i + 2}`).join(', ')} FROM writer WHERE id = $1
-     RETURNING id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng`,
+     RETURNING ${CANDIDATE_COLUMNS}`,
     [id, ...names.map((name) => columns[name])],
   );
   if (rows.length === 0) throw new NotFoundError('Candidate', id);

@@ -1,5 +1,6 @@
 /** updateJob: a partial update of a job. One transaction. */
 import { inTransaction, type Db } from '../db/pool.js';
+import { JOB_COLUMNS } from '../db/sources/jobs.js';
 import type { JobRow } from '../db/rows.js';
 import { BadUserInputError, NotFoundError } from '../errors.js';
 import type { DomainEvent } from '../invalidation/events.js';
@@ -49,7 +50,7 @@ export async function updateJob(db: Db, id: number, changes: JobChanges): Promis
     const names = Object.keys(columns);
     const { rows } = await client.query<JobRow>(
       `UPDATE jobs SET ${names.map((name, i) => `${name} = $${i + 2}`).join(', ')} WHERE id = $1
-       RETURNING id, company_id, title, sector, required_skills, min_years_experience, remote, salary_min, salary_max, city, lat, lng`,
+       RETURNING ${JOB_COLUMNS}`,
       [id, ...names.map((name) => columns[name])],
     );
     const scoring = SCORED_JOB_COLUMNS.some((name) => name in columns);

@@ -25,7 +25,9 @@ import { preciseNow } from './busMessage.js';
 import { entitiesOf, type DomainEvent, type ViewName } from './events.js';
 import type { InvalidationFeed } from './feed.js';
 import { tagsOf, viewsToRefresh } from './rules.js';
-import { freshVersions } from '../cache/versions.js';
+import { freshVersions, type TagVersions } from '../cache/versions.js';
+import type { VersionWrite } from '../cache/l2.js';
+import type { WrittenValue } from '../cache/tieredLoader.js';
 import { logger } from '../log.js';
 
 const log = logger('invalidation');
@@ -64,9 +66,48 @@ interface Undelivered {
   deadline: number;
 }
 
-/** The Redis keys of `versions` (tag → version), as L2.setVersions takes them. */
-function versionKeys(cache: Cache, versions: Record<string, string>): Array<{ key: string; version: string }> {
-  return Object.entries(versions).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version }));
+/** The Redis keys of `versions` (tag → version), as L2.setVersions takes them, each with the version it should replace, if any. */
+function versionKeys(cache: Cache, versions: Record<string, string>, expected: Record<string, string> = {}): VersionWrite[] {
+  return Object.entries(versions).map(([tag, version]) => ({ key: cache.keys.tagVersion(tag), version, expected: expected[tag] }));
+}
+
+/**
+ * Of the tags a write bumps, those its written values record, each with the version they were
+ * read at before its statement, if this instance still knows it (no write here, nor one heard
+ * of, came in between). A tag two values read at different versions is left out.
+ */
+function versionsToReplace(written: readonly WrittenValue[], bumping: readonly string[], versions: TagVersions | undefined): Record<string, string> {
+  const expected: Record<string, string> = {};
+  if (!versions) return expected;
+  const conflicting = new Set<string>();
+  for (const value of written) {
+    for (const tag in value.before) {
+      if (!bumping.includes(tag)) continue;
+      if (expected[tag] !== undefined && expected[tag] !== value.before[tag]) conflicting.add(tag);
+      expected[tag] = value.before[tag];
+    }
+  }
+  for (const tag in expected) if (conflicting.has(tag) || versions.get(tag) !== expected[tag]) delete expected[tag];
+  return expected;
+}
+
+/**
+ * Stores each written value whose bumped tags went from the version it was read at to this
+ * write's with nothing in between (`unchanged`): it records this write's versions for those,
+ * and the versions read before the statement for its other tags (a write to one of them since
+ * makes it invalid at once, as any entry).
+ */
+function storeWritten(written: readonly WrittenValue[], bumped: Record<string, string>, unchanged: ReadonlySet<string>): void {
+  for (const value of written) {
+    const recorded: Record<string, string> = {};
+    let storable = true;
+    for (const tag in value.before) {
+      if (bumped[tag] === undefined) recorded[tag] = value.before[tag];
+      else if (unchanged.has(tag)) recorded[tag] = bumped[tag];
+      else storable = false;
+    }
+    if (storable) value.store(recorded);
+  }
 }
 
 export class Invalidator {
@@ -83,8 +124,12 @@ export class Invalidator {
    * committed, and a Redis failure is logged and the delivery retried in the background
    * (instances whose bus was down meanwhile clear their L1 when it reconnects); when Redis
    * failed silently, it resolves only once every instance's heartbeat must have noticed.
+   *
+   * `written`: what the write's statement returned as it left it (TieredLoader.beforeWrite),
+   * stored with the write's new versions when no other write came in between; else the next
+   * read loads it, as after any write.
    */
-  async invalidate(events: readonly DomainEvent[], loaders?: Loaders): Promise<void> {
+  async invalidate(events: readonly DomainEvent[], loaders?: Loaders, written: readonly WrittenValue[] = []): Promise<void> {
     if (events.length === 0) return;
     const started = process.hrtime.bigint();
     const startedAt = preciseNow();
@@ -92,14 +137,18 @@ export class Invalidator {
     const tags = [...new Set(events.flatMap(tagsOf))];
     const at = new Date();
     const entities = events.flatMap((event) => entitiesOf(event, at));
+    const expected = versionsToReplace(written, tags, cache.versions);
     const bumped = cache.versions?.bump(tags) ?? {};
     const bumpedAt = cache.versions?.now() ?? 0;
+    let unchanged = new Set(Object.keys(expected));
     if (cache.l2) {
       const message = bus?.message(tags, entities, startedAt);
       try {
-        await cache.l2.setVersions(versionKeys(cache, bumped), message);
+        const replaced = await cache.l2.setVersions(versionKeys(cache, bumped, expected), message);
+        unchanged = new Set([...unchanged].filter((tag) => replaced.has(cache.keys.tagVersion(tag))));
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
+        unchanged = new Set();
         log.warn('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
         this.undelivered.push({ message, tags, deadline: Date.now() + REDELIVERY_MS });
@@ -121,6 +170,7 @@ export class Invalidator {
       }
     }
     loaders?.forgetAll();
+    storeWritten(written, bumped, unchanged);
     feed.announce(entities);
     for (const view of new Set(events.flatMap(viewsToRefresh))) this.parts.refreshView(view);
     this.parts.observe?.(events, Number(process.hrtime.bigint() - started) / 1e9);

@@ -5,7 +5,8 @@
  * and reads v2; its answer is held back while v3 is written, then let through. Counted: reads
  * of anything but v3 afterwards, on either instance, from any tier (0), and entries of v2 in
  * Redis: none where the filling instance wrote v3 itself; where the other one did, at most one
- * born invalid (it records v2's version).
+ * born invalid (it records v2's version). (The entry v2's write stores from its own statement
+ * is dropped first, so that the fill happens: test/invalidation/writtenValues covers that one.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,10 @@ test('v2 then v3, the fill that read v2 delayed past v3: every later read is v3,
     await titleOn(a, id);
     await titleOn(b, id);
     await write(a, id, `v2 of round ${round}`);
-    // The next read on A misses (v2 invalidated it) and fills; its statement reads v2 and is held.
+    // The write stored v2 as its statement returned it (invalidate.ts): dropped, so that the
+    // next read on A misses and fills; its statement reads v2 and is held.
+    a.gateway.services.cache.l1!.clear();
+    await shared.redis.client.del(a.gateway.services.cache.keys.candidateProfile(id));
     const held = holdFirstAnswer(a.gateway.services.db, 'FROM candidates WHERE id = ANY');
     let fill: Promise<string>;
     try {

@@ -3,8 +3,10 @@ import type { Db } from '../pool.js';
 import type { AlgorithmWeightsRow, CandidateRow, CompanyRow, JobRow } from '../rows.js';
 import { inOrder } from './inOrder.js';
 
-const CANDIDATE_COLUMNS = 'id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng';
-const JOB_COLUMNS =
+/** What a candidate's row is read as (a write returns the same, to be stored as its entry). */
+export const CANDIDATE_COLUMNS = 'id, name, title, skills, years_experience, sector, salary_expectation, city, lat, lng';
+/** What a job's row is read as (a write returns the same, to be stored as its entry). */
+export const JOB_COLUMNS =
   'id, company_id, title, sector, required_skills, min_years_experience, remote, salary_min, salary_max, city, lat, lng';
 
 export async function candidatesByIds(db: Db, ids: readonly number[]): Promise<Array<CandidateRow | undefined>> {

@@ -5,17 +5,23 @@ import { inOrder } from './inOrder.js';
 
 /** One statement for any number of ids; rows come back in the order of `ids`, undefined where missing. */
 export async function moviesByIds(db: Db, ids: readonly number[]): Promise<Array<MovieRow | undefined>> {
-  const { rows } = await db.query<MovieRow>(
-    `SELECT m.id, m.title, m.year, m.genres, s.avg_rating, coalesce(s.rating_count, 0)::int AS rating_count
+  const { rows } = await db.query<MovieRow>(moviesSql('m.id = ANY($1::int[])'), [ids]);
+  return inOrder(ids, rows, (row) => row.id);
+}
+
+/**
+ * The query moviesByIds runs, for the movies `which` (a condition on m) selects, over
+ * `ratings`: the table, or a relation of its columns (rateMovie's: the ratings as its write
+ * leaves them, so the movie it returns is the one a read after it would find).
+ */
+export function moviesSql(which: string, ratings = 'ratings'): string {
+  return `SELECT m.id, m.title, m.year, m.genres, s.avg_rating, coalesce(s.rating_count, 0)::int AS rating_count
        FROM movies m
        LEFT JOIN LATERAL (
          SELECT avg(r.rating)::float8 AS avg_rating, count(*)::int AS rating_count
-           FROM ratings r WHERE r.movie_id = m.id
+           FROM ${ratings} r WHERE r.movie_id = m.id
        ) s ON true
-      WHERE m.id = ANY($1::int[])`,
-    [ids],
-  );
-  return inOrder(ids, rows, (row) => row.id);
+      WHERE ${which}`;
 }
 
 /** The distinct genres of the catalogue, sorted. */

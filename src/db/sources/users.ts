@@ -17,9 +17,19 @@ export async function usersByIds(db: Db, ids: readonly number[]): Promise<Array<
  * favourite genres (most ratings of 4 or more, then most ratings, then name).
  */
 export async function userProfilesByIds(db: Db, ids: readonly number[]): Promise<UserProfileRow[]> {
-  const { rows } = await db.query<UserProfileRow>(
-    `WITH wanted AS (SELECT unnest($1::int[]) AS user_id),
-          r AS (SELECT r.user_id, r.movie_id, r.rating FROM ratings r JOIN wanted USING (user_id)),
+  const { rows } = await db.query<UserProfileRow>(profilesSql('SELECT unnest($1::int[]) AS user_id'), [ids]);
+  // Every wanted id has a row (LEFT JOINs from `wanted`).
+  return inOrder(ids, rows, (row) => row.user_id) as UserProfileRow[];
+}
+
+/**
+ * The query userProfilesByIds runs, for the users `wanted` selects (as user_id), over
+ * `ratings`: the table, or a relation of its columns (rateMovie's: the ratings as its write
+ * leaves them, so the profile it returns is the one a read after it would find).
+ */
+export function profilesSql(wanted: string, ratings = 'ratings'): string {
+  return `WITH wanted AS (${wanted}),
+          r AS (SELECT r.user_id, r.movie_id, r.rating FROM ${ratings} r JOIN wanted USING (user_id)),
           totals AS (SELECT user_id, count(*)::int AS rating_count, avg(rating)::float8 AS avg_rating FROM r GROUP BY user_id),
           per_genre AS (
             SELECT r.user_id, g.genre, count(*) FILTER (WHERE r.rating >= 4) AS liked, count(*) AS seen
@@ -31,11 +41,7 @@ export async function userProfilesByIds(db: Db, ids: readonly number[]): Promise
           favourites AS (SELECT user_id, array_agg(genre ORDER BY n) AS genres FROM ranked WHERE n <= 3 GROUP BY user_id)
      SELECT w.user_id, coalesce(f.genres, '{}') AS favorite_genres,
             coalesce(t.rating_count, 0) AS rating_count, t.avg_rating
-       FROM wanted w LEFT JOIN totals t USING (user_id) LEFT JOIN favourites f USING (user_id)`,
-    [ids],
-  );
-  // Every wanted id has a row (LEFT JOINs from `wanted`).
-  return inOrder(ids, rows, (row) => row.user_id) as UserProfileRow[];
+       FROM wanted w LEFT JOIN totals t USING (user_id) LEFT JOIN favourites f USING (user_id)`;
 }
 
 /** Every rating of one user: what recommendations exclude and build on. */
