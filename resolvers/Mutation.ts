@@ -14,8 +14,9 @@ export const Mutation: MutationResolvers = {
     const input = { userId: parseId(userId, 'userId'), movieId: parseId(movieId, 'movieId'), rating };
     const movie = ctx.loaders.movie.beforeWrite(input.movieId);
     const profile = ctx.loaders.userProfile.beforeWrite(input.userId);
+    const ratings = ctx.loaders.userRatings.beforeWrite(input.userId);
     const { result, events, after } = await rateMovie(ctx.services.db, input);
-    const written = [movie?.(after.movie), profile?.(after.profile)].filter((value) => value !== undefined);
+    const written = [movie?.(after.movie), profile?.(after.profile), ratings?.(after.ratings)].filter((value) => value !== undefined);
     await ctx.services.invalidator.invalidate(events, ctx.loaders, written);
     return result;
   },

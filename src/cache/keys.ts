@@ -23,6 +23,8 @@ export interface CacheKeys {
   /** A user as their own caller sees them (PRIVATE fields included): keyed by the caller. */
   privateUser(callerId: number): string;
   userProfile(id: number): string;
+  /** A user's ratings, by movie (what their recommendations are built from). */
+  userRatings(id: number): string;
   candidateProfile(id: number): string;
   jobProfile(id: number): string;
   company(id: number): string;
@@ -56,6 +58,7 @@ export function createKeys(version: string): CacheKeys {
     user: (id) => `${prefix}user:${id}`,
     privateUser: (callerId) => `${prefix}private:caller:${callerId}:user`,
     userProfile: (id) => `${prefix}user:profile:${id}`,
+    userRatings: (id) => `${prefix}user:ratings:${id}`,
     candidateProfile: (id) => `${prefix}profile:candidate:${id}`,
     jobProfile: (id) => `${prefix}profile:job:${id}`,
     company: (id) => `${prefix}company:${id}`,

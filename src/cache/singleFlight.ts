@@ -40,6 +40,20 @@ export class SingleFlight {
     return Promise.all(pending);
   }
 
+  /**
+   * Takes `value` as the load of `key` under way, unless one is: a write whose statement
+   * returned the value (invalidate.ts) lets the reads that miss it meanwhile wait for it
+   * instead of loading it again.
+   */
+  offer(key: string, value: Promise<unknown>): void {
+    if (this.inFlight.has(key)) return;
+    this.inFlight.set(key, value);
+    value.then(
+      () => this.forget(key, value),
+      () => this.forget(key, value),
+    );
+  }
+
   private forget(key: string, value: Promise<unknown>): void {
     if (this.inFlight.get(key) === value) this.inFlight.delete(key);
   }

@@ -112,6 +112,12 @@ function rememberedKeys<K>(key: (k: K) => string): (k: K) => string {
 export interface WrittenValue {
   /** Each tag the value records, with the version it had before the write's statement. */
   readonly before: Readonly<Record<string, string>>;
+  /**
+   * From the write's new versions (`versions`) until `stored` says whether the value was
+   * stored: a read that misses the value at those versions waits for it (SingleFlight.offer),
+   * and gets it, or if it was not stored loads it then.
+   */
+  meanwhile(versions: Record<string, string>, stored: Promise<boolean>): void;
   /** Stores the value in L1 and L2, recording `versions` (the write's for the tags it bumped, `before` for the rest). */
   store(versions: Record<string, string>): void;
 }
@@ -267,8 +273,11 @@ export class TieredLoader<K, V> {
       before[tag] = version;
     }
     const key = this.spec.key(k);
+    const tags = this.spec.tags(k);
     return (value) => ({
       before,
+      meanwhile: (versions, stored) =>
+        this.tiers.singleFlight?.offer(flightKey({ k, key, tags, fence: versions }), stored.then((ok) => (ok ? value : NOT_STORED))),
       store: (recorded) => writeBack(this.spec, this.tiers, [{ k, key, tags: Object.keys(recorded), fence: recorded }], [value]),
     });
   }
@@ -457,8 +466,15 @@ async function loadShared<K, V>(spec: Bound<K, V>, tiers: TierSet, asks: Array<A
   };
   if (!tiers.singleFlight) return loadOwn(chosen.map((_, n) => n));
   // A load that began before a write recorded older versions: a later request does not join it.
-  return tiers.singleFlight.load(chosen.map(flightKey), loadOwn);
+  const values = await tiers.singleFlight.load<V | typeof NOT_STORED>(chosen.map(flightKey), loadOwn);
+  // Those that waited for a write's value it did not store (WrittenValue.meanwhile) load it now.
+  const unstored = values.flatMap((value, n) => (value === NOT_STORED ? [n] : []));
+  if (unstored.length > 0) (await loadOwn(unstored)).forEach((value, i) => (values[unstored[i]] = value));
+  return values as Array<V | undefined>;
 }
+
+/** What a write offers the reads waiting for its value when it did not store it (TieredLoader.beforeWrite). */
+const NOT_STORED = Symbol('not stored');
 
 /**
  * Tags Redis had no version of get their first ones there before the load reads the source,

@@ -92,22 +92,20 @@ function versionsToReplace(written: readonly WrittenValue[], bumping: readonly s
 }
 
 /**
- * Stores each written value whose bumped tags went from the version it was read at to this
- * write's with nothing in between (`unchanged`): it records this write's versions for those,
- * and the versions read before the statement for its other tags (a write to one of them since
- * makes it invalid at once, as any entry).
+ * What a written value records: this write's versions for the tags it bumped, the versions
+ * read before the statement for its other tags (a write to one of them since makes it invalid
+ * at once, as any entry).
  */
-function storeWritten(written: readonly WrittenValue[], bumped: Record<string, string>, unchanged: ReadonlySet<string>): void {
-  for (const value of written) {
-    const recorded: Record<string, string> = {};
-    let storable = true;
-    for (const tag in value.before) {
-      if (bumped[tag] === undefined) recorded[tag] = value.before[tag];
-      else if (unchanged.has(tag)) recorded[tag] = bumped[tag];
-      else storable = false;
-    }
-    if (storable) value.store(recorded);
-  }
+function recordedBy(value: WrittenValue, bumped: Record<string, string>): Record<string, string> {
+  const recorded: Record<string, string> = {};
+  for (const tag in value.before) recorded[tag] = bumped[tag] ?? value.before[tag];
+  return recorded;
+}
+
+/** Whether every tag of `value` this write bumped went from the version it was read at to this write's with nothing in between. */
+function storable(value: WrittenValue, bumped: Record<string, string>, unchanged: ReadonlySet<string>): boolean {
+  for (const tag in value.before) if (bumped[tag] !== undefined && !unchanged.has(tag)) return false;
+  return true;
 }
 
 export class Invalidator {
@@ -141,6 +139,9 @@ export class Invalidator {
     const bumped = cache.versions?.bump(tags) ?? {};
     const bumpedAt = cache.versions?.now() ?? 0;
     let unchanged = new Set(Object.keys(expected));
+    let decided!: (stored: ReadonlySet<WrittenValue>) => void;
+    const deciding = new Promise<ReadonlySet<WrittenValue>>((resolve) => (decided = resolve));
+    for (const value of written) value.meanwhile(recordedBy(value, bumped), deciding.then((stored) => stored.has(value)));
     if (cache.l2) {
       const message = bus?.message(tags, entities, startedAt);
       try {
@@ -148,7 +149,9 @@ export class Invalidator {
         unchanged = new Set([...unchanged].filter((tag) => replaced.has(cache.keys.tagVersion(tag))));
         cache.versions?.settle(bumped, bumpedAt);
       } catch (err) {
+        // Nothing written is stored; the reads waiting for it load now (not after the waits below).
         unchanged = new Set();
+        decided(new Set());
         log.warn('could not version the changed tags in Redis nor tell the other instances; retrying in the background', { tags, err });
         if (this.undelivered.length >= REDELIVERY_QUEUE) log.error('too many invalidations waiting for Redis; dropping the oldest', { tags: this.undelivered.shift()!.tags });
         this.undelivered.push({ message, tags, deadline: Date.now() + REDELIVERY_MS });
@@ -170,7 +173,9 @@ export class Invalidator {
       }
     }
     loaders?.forgetAll();
-    storeWritten(written, bumped, unchanged);
+    const stored = new Set(written.filter((value) => storable(value, bumped, unchanged)));
+    for (const value of stored) value.store(recordedBy(value, bumped));
+    decided(stored);
     feed.announce(entities);
     for (const view of new Set(events.flatMap(viewsToRefresh))) this.parts.refreshView(view);
     this.parts.observe?.(events, Number(process.hrtime.bigint() - started) / 1e9);

@@ -140,6 +140,7 @@ export function computedSpecs(db: Db, { keys, policy }: Cache, engines: Engines)
           const { picked, drewOn } = await engines.recommender.recommend(userId, n, strategy, {
             movie: (id) => entities.movie.loadInput(id),
             profile: (id) => entities.userProfile.loadInput(id),
+            ratings: (id) => entities.userRatings.loadInput(id),
           });
           return { forPowerUser: user.is_power_user, items: picked, drewOn };
         }),

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/pool.js';
 import { moviesByIds } from '../db/sources/movies.js';
-import { userProfilesByIds, usersByIds } from '../db/sources/users.js';
+import { ratingsOfUsers, userProfilesByIds, usersByIds } from '../db/sources/users.js';
 import { algorithmWeights, candidatesByIds, companiesByIds, jobsByIds } from '../db/sources/jobs.js';
 import { roadModel } from '../db/sources/geo.js';
 import type { MatchAlgorithm } from '../engine/matching.js';
@@ -41,6 +41,17 @@ export function entitySpecs(db: Db, { keys, policy }: Cache) {
         tags: (id) => [tags.ratingsOf(id), tags.movieGenres],
         ttlMs: policy.forField('User.profile').ttlMs,
         load: (ids) => userProfilesByIds(db, ids),
+      }
+    ),
+    /** A user's ratings, by movie: what their recommendations exclude and build on (services/recommender.ts). */
+    userRatings: loaderSpec(
+      {
+        type: 'UserRatings',
+        key: keys.userRatings,
+        tags: (id) => [tags.ratingsOf(id)],
+        // As long as the profile built from the same ratings.
+        ttlMs: policy.forField('User.profile').ttlMs,
+        load: (ids) => ratingsOfUsers(db, ids),
       }
     ),
     candidate: loaderSpec(

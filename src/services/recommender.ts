@@ -10,7 +10,7 @@ import { RatingModel } from '../engine/recommend/ratingModel.js';
 import type { ScoredMovie, UserRating } from '../engine/recommend/types.js';
 import type { Db } from '../db/pool.js';
 import { popularMovieIds, topMovieIdsByGenre } from '../db/sources/movies.js';
-import { allRatings, ratingsOfUser } from '../db/sources/users.js';
+import { allRatings } from '../db/sources/users.js';
 import type { MovieRow, UserProfileRow } from '../db/rows.js';
 import { logger } from '../log.js';
 
@@ -31,10 +31,12 @@ export interface Recommended {
   drewOn: RecommendationSource[];
 }
 
-/** What the recommender needs of the request: batched movie and profile lookups. */
+/** What the recommender needs of the request: batched movie, profile and rating-history lookups (through the tiers). */
 export interface RecommendationLookups {
   movie(id: number): Promise<MovieRow | undefined>;
   profile(userId: number): Promise<UserProfileRow | undefined>;
+  /** The user's ratings, by movie (none for an unknown user). */
+  ratings(userId: number): Promise<UserRating[] | undefined>;
 }
 
 export class Recommender {
@@ -53,7 +55,7 @@ export class Recommender {
     strategy: RecommendationStrategy,
     lookups: RecommendationLookups,
   ): Promise<Recommended> {
-    const history = await ratingsOfUser(this.db, userId);
+    const history = (await lookups.ratings(userId)) ?? [];
     let picked: ScoredMovie[];
     const drewOn: RecommendationSource[] = [];
     const popular = (k: number) => {

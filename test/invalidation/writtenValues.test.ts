@@ -6,10 +6,13 @@
  *
  * 1. RateMovie runs one statement (before: three, the write and then the movie and the profile
  *    loaded again), and the movie and the profile read after it, on the writing instance and
- *    on the other, run none and show what Postgres holds; UpdateCandidate likewise;
+ *    on the other, run none and show what Postgres holds; the rater's recommendations, computed
+ *    again, read their ratings from what the write stored; UpdateCandidate likewise;
  * 2. over a source the test controls: a written value with nothing in between is stored; one
  *    whose tag another write versioned in between is not, whether this instance knows of that
- *    write (its own) or only Redis does (another instance's, its bus message not heard yet);
+ *    write (its own) or only Redis does (another instance's, its bus message not heard yet); a
+ *    read that misses while the write is being invalidated waits for its value (and loads from
+ *    the source only if it was not stored);
  * 3. random interleavings (fast-check's scheduler) of two such writes on the two instances and
  *    a read: every instance then reads the value committed last.
  */
@@ -22,6 +25,7 @@ import { TieredLoader, loaderSpec, type TieredLoaderSpec } from '../../src/cache
 import type { CacheObserver } from '../../src/cache/index.js';
 import { moviesByIds } from '../../src/db/sources/movies.js';
 import { userProfilesByIds } from '../../src/db/sources/users.js';
+import { tapStatements } from '../helpers/statements.js';
 
 let redis: TestRedis;
 let a: TestGateway;
@@ -54,16 +58,19 @@ async function warm(gw: TestGateway, query: string): Promise<any> {
 }
 
 describe('a mutation stores the rows its statement returned', () => {
-  test('RateMovie: one statement; the movie and the profile after it, on both instances, run none and are what Postgres holds', async () => {
-    const movie = '{ movie(id: "12") { ratingCount avgRating } }';
+  test('RateMovie: one statement; the movie, the profile and the ratings after it, on both instances, run none and are what Postgres holds', async () => {
+    const recommendations = '{ recommendations(userId: "9", n: 5) { movie { id } } }';
     const profile = '{ user(id: "9") { profile { ratingCount avgRating favoriteGenres } } }';
+    let movieId = '';
+    for (const gw of [a, b]) movieId = (await warm(gw, recommendations)).recommendations[0].movie.id;
+    const movie = `{ movie(id: "${movieId}") { ratingCount avgRating } }`;
     for (const gw of [a, b]) {
       await warm(gw, movie);
       await warm(gw, profile);
     }
-    const rate = await statementsOf(a, 'mutation { rateMovie(userId: "9", movieId: "12", rating: 4.5) { rating movie { ratingCount } user { profile { ratingCount } } } }');
+    const rate = await statementsOf(a, `mutation { rateMovie(userId: "9", movieId: "${movieId}", rating: 4.5) { rating movie { ratingCount } user { profile { ratingCount } } } }`);
     assert.equal(rate.sql, 1, 'the write alone: the movie and the profile come from its statement');
-    const [truthMovie] = await moviesByIds(a.database.db, [12]);
+    const [truthMovie] = await moviesByIds(a.database.db, [Number(movieId)]);
     const [truthProfile] = await userProfilesByIds(a.database.db, [9]);
     assert.equal(rate.data.rateMovie.movie.ratingCount, truthMovie!.rating_count);
     for (const gw of [a, b]) {
@@ -77,6 +84,16 @@ describe('a mutation stores the rows its statement returned', () => {
         avgRating: truthProfile.avg_rating,
         favoriteGenres: truthProfile.favorite_genres,
       });
+    }
+    // The recommendations are computed again (the ratings changed), from the ratings the write
+    // stored: the other instance reads none from Postgres, and leaves out the movie just rated.
+    const tap = tapStatements(b.gateway.services.db);
+    try {
+      const again = dataOf(await b.post(recommendations));
+      assert.ok(!again.recommendations.some((r: { movie: { id: string } }) => r.movie.id === movieId), 'a movie the user rated is not recommended back');
+      assert.deepEqual(tap.statements.filter((sql) => sql.includes("json_build_object('movieId'")), [], 'the ratings were not read again');
+    } finally {
+      tap.remove();
     }
   });
 
@@ -95,13 +112,18 @@ describe('a mutation stores the rows its statement returned', () => {
 
 /** The source of truth of one key, which the test changes as a write's statement would. */
 const sources = new Map<number, string>();
+/** Keys read from `sources`, all told. */
+let sourceReads = 0;
 /** A spec over `sources`, tagged as candidates are: the invalidator's CandidateUpdated reaches it. */
 const spec: TieredLoaderSpec<number, string> = loaderSpec({
   type: 'WrittenValue',
   key: (id: number) => `strata:test:written-value:${id}`,
   tags: (id: number) => [`Candidate:${id}`],
   ttlMs: 60_000,
-  load: async (ids: readonly number[]) => ids.map((id) => sources.get(id)),
+  load: async (ids: readonly number[]) => {
+    sourceReads += ids.length;
+    return ids.map((id) => sources.get(id));
+  },
 });
 const quiet: CacheObserver = { lookup: () => undefined, duration: () => undefined };
 const loaderOn = (gw: TestGateway) => new TieredLoader(spec, gw.gateway.services.cache.tiersFor(quiet), {});
@@ -141,6 +163,32 @@ describe('a written value is stored only when no other write came in between', (
   test('a write Redis has and this instance has not heard of yet: not stored', async () => {
     const tagKey = a.gateway.services.cache.keys.tagVersion('Candidate:3');
     assert.equal(await writeThrough(3, () => redis.client.set(tagKey, 'another-instance', 'PX', 60_000)), 'unseen');
+  });
+
+  /** A read that misses while the write of `id` is being invalidated (its new versions out, whether it stores not known yet). */
+  async function readDuringInvalidation(id: number, between: () => Promise<unknown>): Promise<{ read: string | undefined; sourceReads: number }> {
+    sources.set(id, 'old');
+    await read(a, id);
+    await settle();
+    const written = loaderOn(a).beforeWrite(id);
+    sources.set(id, 'written');
+    await between();
+    const reads = sourceReads;
+    const invalidating = invalidate(a, id, written, 'written');
+    // From here on the source holds something else: a read that reaches it shows so.
+    sources.set(id, 'later');
+    const during = read(a, id);
+    await invalidating;
+    return { read: await during, sourceReads: sourceReads - reads };
+  }
+
+  test('a read that misses meanwhile waits for the written value instead of loading it', async () => {
+    assert.deepEqual(await readDuringInvalidation(4, async () => undefined), { read: 'written', sourceReads: 0 });
+  });
+
+  test('a read that waited for a written value that was not stored loads it then', async () => {
+    const tagKey = a.gateway.services.cache.keys.tagVersion('Candidate:5');
+    assert.deepEqual(await readDuringInvalidation(5, () => redis.client.set(tagKey, 'another-instance', 'PX', 60_000)), { read: 'later', sourceReads: 1 });
   });
 });
 

@@ -1,6 +1,7 @@
 /** Users, their profiles (computed from their ratings) and their rating histories. */
 import type { Db } from '../pool.js';
 import type { UserProfileRow, UserRow } from '../rows.js';
+import type { UserRating } from '../../engine/recommend/types.js';
 import { inOrder } from './inOrder.js';
 
 /** One statement for any number of ids, in the order of `ids`. */
@@ -44,13 +45,23 @@ export function profilesSql(wanted: string, ratings = 'ratings'): string {
        FROM wanted w LEFT JOIN totals t USING (user_id) LEFT JOIN favourites f USING (user_id)`;
 }
 
-/** Every rating of one user: what recommendations exclude and build on. */
-export async function ratingsOfUser(db: Db, userId: number): Promise<Array<{ movieId: number; rating: number }>> {
-  const { rows } = await db.query<{ movie_id: number; rating: number }>(
-    'SELECT movie_id, rating FROM ratings WHERE user_id = $1',
-    [userId],
-  );
-  return rows.map((r) => ({ movieId: r.movie_id, rating: r.rating }));
+/** Every rating of each of `ids` (none for an unknown user), by movie: what recommendations exclude and build on. */
+export async function ratingsOfUsers(db: Db, ids: readonly number[]): Promise<UserRating[][]> {
+  const { rows } = await db.query<{ user_id: number; ratings: UserRating[] }>(ratingsSql('SELECT unnest($1::int[]) AS user_id'), [ids]);
+  const byUser = new Map(rows.map((row) => [row.user_id, row.ratings]));
+  return ids.map((id) => byUser.get(id) ?? []);
+}
+
+/**
+ * The query ratingsOfUsers runs, for the users `wanted` selects (as user_id), over `ratings`:
+ * the table, or a relation of its columns (rateMovie's, as its write leaves them).
+ */
+export function ratingsSql(wanted: string, ratings = 'ratings'): string {
+  return `WITH wanted AS (${wanted})
+     SELECT w.user_id,
+            coalesce(json_agg(json_build_object('movieId', r.movie_id, 'rating', r.rating) ORDER BY r.movie_id) FILTER (WHERE r.movie_id IS NOT NULL), '[]') AS ratings
+       FROM wanted w LEFT JOIN ${ratings} r USING (user_id)
+      GROUP BY w.user_id`;
 }
 
 /** Every rating, as columns, for the collaborative model (about 300,000 rows at scale 1). */
