@@ -81,7 +81,7 @@ export function standardWorkload(scale: number, ranked: RankedIds = {}): () => O
 /**
  * The standard mix without its writes: the steady state a cache reaches when nothing changes,
  * where the hit rate and SQL per request show what the tiers keep (with 2% writes, each write
- * costs at least its own statement and the reads that refill what it invalidated).
+ * costs at least its own statement, and the answers it invalidated run again).
  */
 export function standardReads(scale: number): () => Operation {
   const mix = standardWorkload(scale);
