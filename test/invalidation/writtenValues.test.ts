@@ -165,7 +165,11 @@ describe('a written value is stored only when no other write came in between', (
     assert.equal(await writeThrough(3, () => redis.client.set(tagKey, 'another-instance', 'PX', 60_000)), 'unseen');
   });
 
-  /** A read that misses while the write of `id` is being invalidated (its new versions out, whether it stores not known yet). */
+  /**
+   * A read that misses while the write of `id` is being invalidated: its new versions are in
+   * Redis, whether it stores its value is not decided yet (the read starts when setVersions has
+   * answered, and the invalidation goes on once the read has had time to reach Redis).
+   */
   async function readDuringInvalidation(id: number, between: () => Promise<unknown>): Promise<{ read: string | undefined; sourceReads: number }> {
     sources.set(id, 'old');
     await read(a, id);
@@ -174,11 +178,22 @@ describe('a written value is stored only when no other write came in between', (
     sources.set(id, 'written');
     await between();
     const reads = sourceReads;
-    const invalidating = invalidate(a, id, written, 'written');
-    // From here on the source holds something else: a read that reaches it shows so.
-    sources.set(id, 'later');
-    const during = read(a, id);
-    await invalidating;
+    const l2 = a.gateway.services.cache.l2!;
+    const setVersions = l2.setVersions.bind(l2);
+    let during: Promise<string | undefined> | undefined;
+    l2.setVersions = async (...args) => {
+      const replaced = await setVersions(...args);
+      // From here on the source holds something else: a read that reaches it shows so.
+      sources.set(id, 'later');
+      during = read(a, id);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return replaced;
+    };
+    try {
+      await invalidate(a, id, written, 'written');
+    } finally {
+      l2.setVersions = setVersions;
+    }
     return { read: await during, sourceReads: sourceReads - reads };
   }
 
