@@ -29,12 +29,7 @@ export class SingleFlight {
       own.forEach((i, n) => {
         const value = batch.then((values) => values[n]);
         pending[i] = value;
-        this.inFlight.set(keys[i], value);
-        // Forget the load once settled (unless a newer one took the key); never an unhandled rejection.
-        value.then(
-          () => this.forget(keys[i], value),
-          () => this.forget(keys[i], value),
-        );
+        this.track(keys[i], value);
       });
     }
     return Promise.all(pending);
@@ -46,15 +41,15 @@ export class SingleFlight {
    * instead of loading it again.
    */
   offer(key: string, value: Promise<unknown>): void {
-    if (this.inFlight.has(key)) return;
-    this.inFlight.set(key, value);
-    value.then(
-      () => this.forget(key, value),
-      () => this.forget(key, value),
-    );
+    if (!this.inFlight.has(key)) this.track(key, value);
   }
 
-  private forget(key: string, value: Promise<unknown>): void {
-    if (this.inFlight.get(key) === value) this.inFlight.delete(key);
+  /** `value` as the load of `key` under way until it settles (unless a newer one took the key); never an unhandled rejection. */
+  private track(key: string, value: Promise<unknown>): void {
+    this.inFlight.set(key, value);
+    const forget = () => {
+      if (this.inFlight.get(key) === value) this.inFlight.delete(key);
+    };
+    value.then(forget, forget);
   }
 }

@@ -266,14 +266,14 @@ export class TieredLoader<K, V> {
   beforeWrite(k: K): ((value: V) => WrittenValue) | undefined {
     const versions = this.tiers.versions;
     if (!versions) return undefined;
+    const tags = this.spec.tags(k);
     const before: Record<string, string> = {};
-    for (const tag of this.spec.tags(k)) {
+    for (const tag of tags) {
       const version = versions.get(tag);
       if (version === undefined) return undefined;
       before[tag] = version;
     }
     const key = this.spec.key(k);
-    const tags = this.spec.tags(k);
     return (value) => ({
       before,
       meanwhile: (versions, stored) =>

@@ -48,8 +48,7 @@ export function profilesSql(wanted: string, ratings = 'ratings'): string {
 /** Every rating of each of `ids` (none for an unknown user), by movie: what recommendations exclude and build on. */
 export async function ratingsOfUsers(db: Db, ids: readonly number[]): Promise<UserRating[][]> {
   const { rows } = await db.query<{ user_id: number; ratings: UserRating[] }>(ratingsSql('SELECT unnest($1::int[]) AS user_id'), [ids]);
-  const byUser = new Map(rows.map((row) => [row.user_id, row.ratings]));
-  return ids.map((id) => byUser.get(id) ?? []);
+  return inOrder(ids, rows, (row) => row.user_id).map((row) => row?.ratings ?? []);
 }
 
 /**
